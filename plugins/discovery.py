@@ -1,0 +1,42 @@
+"""The motif discovery task: bound sequences against dinucleotide shuffles of themselves."""
+
+from importlib.metadata import version
+
+import numpy as np
+
+import bindreg
+from bindreg.catalog import Task
+from bindreg.errors import BindregError
+from bindreg.negatives import dinucleotide_shuffle
+from bindreg.sequences import SequenceSet
+
+
+def label_for_discovery(sequences: SequenceSet, rng: np.random.Generator) -> SequenceSet:
+    """Keep given negatives; when an input holds positives only, add one shuffle of each."""
+    labels = sequences.labels
+    if labels is not None and (labels == 0).any():
+        if not (labels == 1).any():
+            raise BindregError(f"{sequences.origin}: every sequence is labelled 0; discovery needs bound "
+                               "sequences (label 1)")
+        return sequences
+    sequences.check()  # shuffling needs equal lengths, so report bad records first
+    shuffled = dinucleotide_shuffle(sequences.sequences, rng)
+    count = len(sequences)
+    return SequenceSet(
+        names=sequences.names + [f"{n}_shuf" for n in sequences.names],
+        sequences=sequences.sequences + shuffled,
+        labels=np.concatenate([np.ones(count, np.int8), np.zeros(count, np.int8)]),
+        origin=sequences.origin,
+        lines=sequences.lines * 2,
+        sources=sequences.sources + ["dinuc_shuffle"] * count,
+    )
+
+
+@bindreg.hookimpl
+def register_tasks(register):
+    register(Task(
+        "discovery",
+        "Motif discovery: bound sequences vs dinucleotide shuffles of them (made when the input has none)",
+        label_for_discovery,
+        provenance={"negative_sampler": f"uniform dinucleotide shuffle, dinuc-shuf {version('dinuc-shuf')}"},
+    ))

@@ -1,0 +1,233 @@
+"""The ``bindreg`` command line: each command is one call into the library.
+
+A ``BindregError`` becomes one line on stderr and exit status 1; nothing else
+is caught, so a real bug still shows its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from .errors import BindregError
+
+
+class _OneLineErrors(TyperGroup):
+    """Turn the library's errors into one line and exit 1; Ctrl-C into exit 130."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except BindregError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted: nothing partial was kept.", err=True)
+            raise typer.Exit(130) from None
+
+
+def _group(**kwargs) -> typer.Typer:
+    return typer.Typer(cls=_OneLineErrors, no_args_is_help=True, pretty_exceptions_enable=False,
+                       rich_markup_mode="rich", **kwargs)
+
+
+app = _group(help="bindreg: train, compare and share models of where transcription factors bind DNA.\n\n"
+                  "Start with [bold]bindreg run --model 2layer --task discovery[/bold] (bundled data, CPU, "
+                  "minutes), then [bold]bindreg models[/bold] and [bold]bindreg plugins[/bold].")
+data_app = _group(help="Encode, inspect and list datasets.")
+app.add_typer(data_app, name="data")
+
+
+class Budget(str, Enum):
+    paper = "paper"
+    demo = "demo"
+    smoke = "smoke"
+
+
+def _progress(quiet: bool):
+    """A tqdm bar per protocol phase; the callback receives the absolute step count."""
+    if quiet:
+        return None
+    from tqdm.auto import tqdm
+
+    def start(label: str, total: int):
+        # In a log (no terminal) a bar redrawn twice a second floods the file; every 15 s is plenty.
+        interval = 0.5 if sys.stderr.isatty() else 15
+        bar = tqdm(total=total, desc=f"{label:>6}", unit="minibatch", mininterval=interval, file=sys.stderr)
+
+        def advance(done: int) -> None:
+            if done - bar.n >= 25 or done == total:
+                bar.update(done - bar.n)
+                if done == total:
+                    bar.close()
+
+        return advance
+
+    return start
+
+
+@app.command()
+def run(
+    model: Annotated[str, typer.Option("--model", "-m", help="Architecture name (see `bindreg models`).")],
+    task: Annotated[str, typer.Option("--task", "-t", help="Task name, e.g. discovery.")] = "discovery",
+    data: Annotated[str, typer.Option("--data", "-d", help="Registered dataset name or a path to a .data, "
+                                      ".seq or FASTA file, an experiment folder, or a Zarr store.")]
+    = "synthetic_ctcf",
+    labels: Annotated[Optional[Path], typer.Option(help="Label file for a FASTA input ('name label' lines).")]
+    = None,
+    test: Annotated[Optional[Path], typer.Option(help="A separate test input; default: the format's "
+                                                 "companion (test.data, *_B.seq) or a 20% split.")] = None,
+    budget: Annotated[Budget, typer.Option(help="paper: the full protocol; demo: minutes; smoke: seconds.")]
+    = Budget.paper,
+    settings: Annotated[Optional[int], typer.Option(help="Hyper-parameter settings to search.", min=1)] = None,
+    search_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches per searched setting.",
+                                                              min=1)] = None,
+    train_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches of final training.", min=1)]
+    = None,
+    seed: Annotated[int, typer.Option(help="Seed of initialisation, dropout and minibatch order.")] = 0,
+    split_seed: Annotated[int, typer.Option(help="Seed of negatives and the train/valid/test split.")] = 0,
+    device: Annotated[str, typer.Option(help="cpu, gpu or gpu:N (needs a CUDA build of MXNet).")] = "cpu",
+    runs: Annotated[Path, typer.Option(help="Folder that holds run directories.")] = Path("runs"),
+    out: Annotated[Optional[Path], typer.Option(help="Exact run directory (default: "
+                                                "RUNS/DATASET/TASK/MODEL-seedN).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+):
+    """Train and test one model on one dataset with the paper's protocol.
+
+    Random search over the model's hyper-parameter space, training of the best setting
+    with the best validation iteration kept, then one evaluation on the test split.
+
+    Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
+    """
+    from .runs import run as run_model
+    from .training import BUDGETS
+
+    protocol = BUDGETS[budget.value].with_overrides(
+        settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches)
+    summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
+                        split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out)
+    test_metrics = summary.metrics["test"]
+    budget_note = " [reduced budget]" if summary.metrics["protocol"]["reduced"] else ""
+    typer.echo(f"{model} on {summary.metrics['dataset']} ({task}){budget_note}: "
+               f"test AUROC {test_metrics['auroc']:.4f}  AUPRC {test_metrics['auprc']:.4f}  "
+               f"accuracy {test_metrics['accuracy']:.4f}")
+    typer.echo(f"chosen {json.dumps(summary.metrics['hyperparameters'])}, best iteration "
+               f"{summary.metrics['best_iteration']}, {summary.metrics['wall_seconds']['total']:.0f} s")
+    typer.echo(f"run directory: {summary.directory}")
+
+
+def _table(rows: list[list[str]], header: list[str]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*header, box=None, header_style="bold")
+    for row in rows:
+        table.add_row(*row)
+    Console(width=160).print(table)
+
+
+@app.command()
+def models():
+    """List the architectures that installed plugins register.
+
+    Example: [bold]bindreg models[/bold]
+    """
+    from .plugins import get_registry
+
+    catalog = get_registry().architectures
+    _table([[a.name, a.description, catalog.plugin_of(a.name)] for a in catalog],
+           ["model", "description", "plugin"])
+
+
+@app.command()
+def plugins(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False):
+    """List every installed plugin, its version and what it registers.
+
+    Example: [bold]bindreg plugins --json[/bold]
+    """
+    from dataclasses import asdict
+
+    from .plugins import get_registry
+
+    registry = get_registry()
+    if as_json:
+        typer.echo(json.dumps([asdict(p) for p in registry.plugins], indent=2))
+        return
+    _table([[p.name, f"{p.distribution} {p.version}", p.module,
+             "; ".join(f"{kind}: {', '.join(names)}" for kind, names in p.registered.items()) or "-"]
+            for p in registry.plugins], ["plugin", "package", "module", "registers"])
+
+
+@app.command()
+def tasks():
+    """List the learning tasks that installed plugins register."""
+    from .plugins import get_registry
+
+    catalog = get_registry().tasks
+    _table([[t.name, t.description, catalog.plugin_of(t.name)] for t in catalog], ["task", "description", "plugin"])
+
+
+@data_app.command("list")
+def data_list():
+    """List named datasets and the input formats bindreg reads.
+
+    Example: [bold]bindreg data list[/bold]
+    """
+    from .plugins import get_registry
+
+    registry = get_registry()
+    _table([[d.name, d.description] for d in registry.datasets], ["dataset", "description"])
+    typer.echo("")
+    _table([[f.name, " ".join(f.suffixes), f.description] for f in registry.formats],
+           ["format", "suffixes", "description"])
+
+
+@data_app.command("encode")
+def data_encode(
+    data: Annotated[str, typer.Argument(help="Registered dataset name, file or experiment folder.")],
+    task: Annotated[str, typer.Option("--task", "-t", help="Task that labels the sequences.")] = "discovery",
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Store path (default: the cache in "
+                                                "$BINDREG_HOME).")] = None,
+    labels: Annotated[Optional[Path], typer.Option(help="Label file for a FASTA input.")] = None,
+    test: Annotated[Optional[Path], typer.Option(help="A separate test input.")] = None,
+    split_seed: Annotated[int, typer.Option(help="Seed of negatives and the split.")] = 0,
+):
+    """Encode a dataset for a task into a validated Zarr store (one-hot, labels, splits, provenance).
+
+    Example: [bold]bindreg data encode ../shared/data/zeng_md_stat3_gm12878 -o gm12878.zarr[/bold]
+    """
+    from .datasets import prepare
+
+    path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test, out=out,
+                            refresh=out is not None)
+    _describe(path, dataset)
+
+
+@data_app.command("show")
+def data_show(store: Annotated[Path, typer.Argument(help="A Zarr store made by bindreg.")]):
+    """Validate a store and print its counts and provenance."""
+    from .store import open_store
+
+    _describe(store, open_store(store))
+
+
+def _describe(path: Path, dataset) -> None:
+    from .store import counts, provenance
+
+    typer.echo(f"{path}: {dataset.attrs['dataset']} / {dataset.attrs['task']}, "
+               f"{dataset.sizes['sample']} sequences of {dataset.attrs['sequence_length']} bp")
+    for split, numbers in counts(dataset).items():
+        typer.echo(f"  {split:>5}: {numbers['positives']} positives, {numbers['negatives']} negatives")
+    typer.echo(f"  content sha256 {dataset.attrs['content_sha256']}")
+    typer.echo("  provenance " + json.dumps(provenance(dataset), sort_keys=True))
+
+
+def main() -> None:
+    app()

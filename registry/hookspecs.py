@@ -1,0 +1,54 @@
+"""The plugin contract: every hook bindreg calls, in one place.
+
+A plugin is a module named by an entry point in the ``bindreg`` group; it
+implements any of these hooks with ``@bindreg.hookimpl``. Each hook receives a
+``register`` callback and calls it once per item it contributes. The host checks
+each item, refuses a name that another plugin already registered, and remembers
+which plugin supplied it (``bindreg plugins`` shows that). Built-in plugins are
+declared as entry points exactly like third-party ones.
+
+The item types (``Architecture``, ``Task``, ``DatasetSource``, ``SequenceFormat``)
+are defined in ``bindreg.catalog``.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("bindreg")
+hookimpl = pluggy.HookimplMarker("bindreg")
+
+
+@hookspec
+def register_architectures(register):
+    """Called once at start-up; call ``register(Architecture(...))`` for each network.
+
+    An architecture is a name, a one-line description, a builder
+    ``build(hparams: dict) -> mxnet.gluon.HybridBlock`` mapping one-hot DNA
+    ``(N, 4, 1, L)`` to two logits ``(N, 2)``, and its hyper-parameter space.
+    """
+
+
+@hookspec
+def register_tasks(register):
+    """Called once at start-up; call ``register(Task(...))`` for each learning task.
+
+    A task turns the sequences read from an input into labelled examples, for
+    example by adding dinucleotide-shuffled negatives (motif discovery).
+    """
+
+
+@hookspec
+def register_datasets(register):
+    """Called once at start-up; call ``register(DatasetSource(...))`` for each named dataset.
+
+    A named dataset can be used on the command line by name instead of a path,
+    for example a benchmark that the plugin generates itself.
+    """
+
+
+@hookspec
+def register_formats(register):
+    """Called once at start-up; call ``register(SequenceFormat(...))`` for each input format.
+
+    A format reads a file of labelled or unlabelled sequences (FASTA, Zeng
+    ``.data``, DeepBind ``.seq``...) into a ``SequenceSet``.
+    """

@@ -1,0 +1,210 @@
+"""One run: a model trained and tested on one dataset for one task, and its run directory.
+
+A run directory holds::
+
+    metrics.json          test AUROC/AUPRC/accuracy/loss, best iteration, chosen
+                          hyper-parameters, protocol, wall times
+    run.json              what was run: model and plugin, task, dataset store and
+                          its content hash, seeds, software versions
+    search.jsonl          one line per searched setting with its validation curve
+    training_curve.csv    validation metrics of the final training, every checkpoint
+    test_predictions.csv  name, label, score for every test sequence
+    roc.csv, pr.csv       curve points;  curves.png  the same, drawn
+    model-symbol.json, model-0000.params   the exported network (best iteration)
+    card.md               a short model card (YAML front matter + Markdown)
+
+It is written to a temporary sibling and renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import mxnet as mx
+import numpy as np
+
+from . import __version__
+from .datasets import prepare
+from .devices import context
+from .evaluation import curves
+from .fsutil import atomic_directory, write_json_atomic
+from .plugins import get_registry
+from .store import counts
+from .training import Protocol, ProtocolResult, load_splits, run_protocol
+
+PAPER_CITATION = ("Zeng H, Edwards MD, Liu G, Gifford DK. Convolutional neural network architectures "
+                  "for predicting DNA-protein binding. Bioinformatics 32(12):i121-i127 (2016). "
+                  "doi:10.1093/bioinformatics/btw255")
+
+
+@dataclass
+class RunSummary:
+    directory: Path
+    metrics: dict
+
+
+def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
+        runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
+        test: Path | None = None, progress=None, out: Path | None = None) -> RunSummary:
+    """Resolve names through the registry, prepare the data, run the protocol, write the run directory."""
+    registry = get_registry()
+    architecture = registry.architectures.get(model)
+    registry.tasks.get(task)
+    ctx = context(device)
+    started = time.perf_counter()
+    store_path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test)
+    prepare_seconds = time.perf_counter() - started
+    splits = load_splits(dataset, ctx)
+    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress)
+    wall = {"prepare": prepare_seconds, **result.wall_seconds}
+    wall["total"] = time.perf_counter() - started
+    dataset_name = dataset.attrs["dataset"]
+    directory = Path(out) if out else Path(runs_root) / dataset_name / task / f"{model}-seed{seed}"
+    identity = {
+        "model": model,
+        "plugin": registry.architectures.plugin_of(model),
+        "task": task,
+        "dataset": dataset_name,
+        "data_argument": data,
+        "store": str(store_path),
+        "store_content_sha256": dataset.attrs["content_sha256"],
+        "split_seed": split_seed,
+        "seed": seed,
+        "device": str(ctx),
+        "counts": counts(dataset),
+        "sequence_length": int(dataset.attrs["sequence_length"]),
+        "versions": {"bindreg": __version__, "mxnet": mx.__version__, "numpy": np.__version__,
+                     "python": platform.python_version()},
+        "command": " ".join(sys.argv),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    metrics = _metrics(model, task, dataset_name, protocol, result, wall)
+    names = dataset["name"].values[dataset["split"].values == "test"]
+    _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels)
+    return RunSummary(directory, metrics)
+
+
+def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResult, wall: dict) -> dict:
+    final = result.final
+    samples = protocol.train_minibatches * protocol.batch_size
+    return {
+        "model": model,
+        "task": task,
+        "dataset": dataset_name,
+        "test": result.test_metrics,
+        "best_iteration": final.best.step,
+        "valid_at_best": final.best.metrics,
+        "hyperparameters": final.hparams,
+        "protocol": {**asdict(protocol), "reduced": protocol.reduced},
+        "wall_seconds": wall,
+        "seconds_per_500k_samples": final.train_seconds * 500_000 / samples,
+    }
+
+
+def _write_run_directory(directory: Path, identity: dict, metrics: dict, result: ProtocolResult,
+                         test_names: np.ndarray, test_labels: np.ndarray) -> None:
+    with atomic_directory(directory) as scratch:
+        write_json_atomic(scratch / "metrics.json", metrics)
+        write_json_atomic(scratch / "run.json", identity)
+        with open(scratch / "search.jsonl", "w") as out:
+            for index, setting in enumerate(result.search):
+                out.write(json.dumps({
+                    "setting": index, "chosen": index == result.chosen, "hyperparameters": setting.hparams,
+                    "seed": setting.seed, "best_step": setting.best.step, "best": setting.best.metrics,
+                    "curve": [{"step": c.step, **c.metrics} for c in setting.curve],
+                    "train_seconds": setting.train_seconds}) + "\n")
+        _write_csv(scratch / "training_curve.csv", ["step", *CURVE_METRICS],
+                   [[c.step] + [c.metrics[k] for k in CURVE_METRICS] for c in result.final.curve])
+        _write_csv(scratch / "test_predictions.csv", ["name", "label", "score"],
+                   zip(test_names, test_labels, result.test_scores))
+        points = curves(test_labels, result.test_scores)
+        _write_csv(scratch / "roc.csv", ["fpr", "tpr"], zip(points["roc"]["fpr"], points["roc"]["tpr"]))
+        _write_csv(scratch / "pr.csv", ["recall", "precision"],
+                   zip(points["pr"]["recall"], points["pr"]["precision"]))
+        result.final.net.export(str(scratch / "model"))
+        _plot(scratch / "curves.png", identity, metrics, result, points)
+        (scratch / "card.md").write_text(_card(identity, metrics))
+
+
+CURVE_METRICS = ("accuracy", "auroc", "auprc", "loss")
+
+
+def _write_csv(path: Path, header: list[str], rows) -> None:
+    with open(path, "w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, points: dict) -> None:
+    """ROC, precision-recall, and validation accuracy through search and training, side by side."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    test = metrics["test"]
+    figure, (roc, pr, valid) = plt.subplots(1, 3, figsize=(13, 4))
+    roc.plot(points["roc"]["fpr"], points["roc"]["tpr"], lw=2)
+    roc.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
+    roc.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC (AUROC {test['auroc']:.3f})")
+    pr.plot(points["pr"]["recall"], points["pr"]["precision"], lw=2)
+    pr.set(xlabel="recall", ylabel="precision", title=f"Precision-recall (AUPRC {test['auprc']:.3f})",
+           ylim=(0, 1.02))
+    for index, setting in enumerate(result.search):
+        valid.plot([c.step for c in setting.curve], [c.metrics["accuracy"] for c in setting.curve],
+                   color="tab:orange" if index == result.chosen else "lightgrey", lw=1)
+    valid.plot([c.step for c in result.final.curve], [c.metrics["accuracy"] for c in result.final.curve],
+               color="tab:blue", lw=2, label="final training")
+    valid.axvline(result.final.best.step, color="tab:blue", ls=":", lw=1)
+    valid.set(xlabel="minibatch", ylabel="validation accuracy",
+              title="Search (grey; chosen: orange) and training")
+    valid.legend(loc="lower right")
+    figure.suptitle(f"{identity['model']} on {identity['dataset']} ({identity['task']})")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _card(identity: dict, metrics: dict) -> str:
+    """A short card; the front matter follows the Hugging Face model-card fields."""
+    import yaml
+
+    protocol = metrics["protocol"]
+    test = metrics["test"]
+    front = {
+        "library_name": "bindreg",
+        "tags": ["dna", "transcription-factor-binding", identity["task"], identity["model"]],
+        "datasets": [identity["dataset"]],
+        "model-index": [{"name": f"{identity['model']}-{identity['dataset']}-{identity['task']}",
+                         "results": [{"task": {"type": "binary-classification", "name": identity["task"]},
+                                      "dataset": {"name": identity["dataset"], "type": identity["dataset"]},
+                                      "metrics": [{"type": k, "value": round(test[k], 4)}
+                                                  for k in ("auroc", "auprc", "accuracy")]}]}],
+        "bindreg": {"architecture": identity["model"], "plugin": identity["plugin"], "task": identity["task"],
+                    "hyperparameters": metrics["hyperparameters"], "budget": protocol["budget"],
+                    "reduced_budget": protocol["reduced"],
+                    "store_content_sha256": identity["store_content_sha256"], "versions": identity["versions"]},
+    }
+    budget_line = (f"**Reduced budget ({protocol['budget']})**: {protocol['settings']} settings x "
+                   f"{protocol['search_minibatches']} minibatches of search, {protocol['train_minibatches']} "
+                   "minibatches of training; less than the paper's protocol, so expect lower scores than a full run."
+                   if protocol["reduced"] else
+                   f"Full protocol: {protocol['settings']} settings x {protocol['search_minibatches']} minibatches "
+                   f"of search, then {protocol['train_minibatches']} minibatches of training.")
+    return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n" + "\n".join([
+        f"# {identity['model']} on {identity['dataset']} ({identity['task']})", "",
+        f"Test AUROC **{test['auroc']:.4f}**, AUPRC {test['auprc']:.4f}, accuracy {test['accuracy']:.4f} "
+        f"(best iteration {metrics['best_iteration']}).", "", budget_line, "",
+        f"Hyper-parameters: {json.dumps(metrics['hyperparameters'])}.", "",
+        "Intended use: scoring DNA sequences of the training length for binding of the factor behind "
+        "this dataset. Limitations: trained on one experiment; motif-discovery models separate genomic "
+        "from shuffled sequence and overstate accuracy on genomic negatives.", "",
+        f"Citation: {PAPER_CITATION}", ""])

@@ -1,0 +1,122 @@
+"""Sequences as read from files, and their one-hot encoding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BindregError
+
+BASES = "ACGT"
+_ALLOWED = np.zeros(256, dtype=bool)
+_CODE = np.full(256, 4, dtype=np.uint8)  # 4 = N: an all-zero column
+for _i, _b in enumerate(BASES):
+    for _c in (_b, _b.lower()):
+        _CODE[ord(_c)] = _i
+        _ALLOWED[ord(_c)] = True
+for _c in "Nn":
+    _ALLOWED[ord(_c)] = True
+
+
+@dataclass
+class SequenceSet:
+    """Sequences read from one input, with where each came from.
+
+    ``labels`` is int8 ``(n,)`` with 1 = bound and 0 = unbound, or ``None`` when the
+    input holds positives only (a task then decides how to make negatives).
+    ``lines`` are 1-based line numbers in ``origin`` for error messages.
+    """
+
+    names: list[str]
+    sequences: list[str]
+    labels: np.ndarray | None
+    origin: str
+    lines: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+    def __post_init__(self):
+        if not self.lines:
+            self.lines = list(range(1, len(self.sequences) + 1))
+        if not self.sources:
+            self.sources = ["input"] * len(self.sequences)
+
+    def __len__(self) -> int:
+        return len(self.sequences)
+
+    def where(self, index: int) -> str:
+        return f"{self.origin}:{self.lines[index]}"
+
+    def check(self) -> int:
+        """Refuse empty input, characters outside ACGTN and unequal lengths; return the length."""
+        if not self.sequences:
+            raise BindregError(f"{self.origin}: no sequences found; check that the file is not empty "
+                               "and is in the format its name suggests")
+        length = len(self.sequences[0])
+        for i, seq in enumerate(self.sequences):
+            if len(seq) != length:
+                raise BindregError(
+                    f"{self.where(i)}: sequence {self.names[i]!r} has length {len(seq)}, expected "
+                    f"{length} like the first record; give every sequence one length "
+                    "(for example the central 101 bp of each peak)")
+            raw = np.frombuffer(seq.encode("latin-1", "replace"), dtype=np.uint8)
+            bad = np.flatnonzero(~_ALLOWED[raw])
+            if bad.size:
+                char = seq[bad[0]]
+                raise BindregError(
+                    f"{self.where(i)}: character {char!r} at position {bad[0] + 1} of "
+                    f"{self.names[i]!r} is not one of A, C, G, T, N; replace ambiguity codes by N")
+        if self.labels is not None:
+            if len(self.labels) != len(self.sequences):
+                raise BindregError(f"{self.origin}: {len(self.labels)} labels for "
+                                   f"{len(self.sequences)} sequences; give one label per sequence")
+            bad = np.flatnonzero((self.labels != 0) & (self.labels != 1))
+            if bad.size:
+                i = int(bad[0])
+                raise BindregError(f"{self.where(i)}: label {self.labels[i]} is not binary; "
+                                   "use 1 for bound and 0 for unbound")
+        return length
+
+    @classmethod
+    def concat(cls, parts: list["SequenceSet"], origin: str) -> "SequenceSet":
+        labels = [p.labels for p in parts]
+        return cls(
+            names=[n for p in parts for n in p.names],
+            sequences=[s for p in parts for s in p.sequences],
+            labels=None if any(l is None for l in labels) else np.concatenate(labels).astype(np.int8),
+            origin=origin,
+            lines=[x for p in parts for x in p.lines],
+            sources=[x for p in parts for x in p.sources],
+        )
+
+
+def one_hot(sequences: list[str]) -> np.ndarray:
+    """Encode equal-length sequences: ``shape=(n, 4, L)`` uint8, base order A C G T, N = zeros."""
+    if not sequences:
+        return np.zeros((0, 4, 0), dtype=np.uint8)
+    length = len(sequences[0])
+    raw = np.frombuffer("".join(sequences).encode("latin-1"), dtype=np.uint8).reshape(-1, length)
+    codes = _CODE[raw]
+    # A fifth row absorbs N and is dropped, which leaves N as an all-zero column.
+    return np.eye(5, 4, dtype=np.uint8)[codes].transpose(0, 2, 1).copy()
+
+
+def decode(onehot: np.ndarray) -> list[str]:
+    """Inverse of ``one_hot`` for ``(n, 4, L)`` arrays; all-zero columns become N."""
+    letters = np.frombuffer(b"ACGTN", dtype=np.uint8)
+    codes = np.where(onehot.any(axis=1), onehot.argmax(axis=1), 4)
+    return [letters[row].tobytes().decode() for row in codes]
+
+
+def read_text_lines(path: Path):
+    """Yield ``(line_number, stripped_line)``; a binary or unreadable file is one clear error."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                yield number, line.rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise BindregError(f"{path}: not a text file (byte {exc.start} is not UTF-8); "
+                           "decompress it or give the plain-text file") from None
+    except OSError as exc:
+        raise BindregError(f"{path}: cannot read ({exc.strerror})") from None

@@ -1,0 +1,166 @@
+"""Encoded datasets: one-hot DNA, labels and splits as an xarray Dataset in a Zarr store.
+
+Layout (``FORMAT_VERSION`` 1):
+
+- ``onehot`` uint8 ``(sample, base, position)``, base coordinate ``A C G T``,
+  chunked along ``sample``; N is an all-zero column;
+- ``label`` int8 ``(sample,)``: 1 bound, 0 unbound;
+- ``split`` ``(sample,)``: ``train``, ``valid`` or ``test``;
+- coordinates ``name`` and ``source`` (``input``, ``planted``, ``dinuc_shuffle``...);
+- attrs: ``task``, ``dataset``, ``sequence_length``, ``content_sha256`` and
+  ``provenance`` (JSON: inputs and their sha256, seeds, sampler, versions).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from .errors import BindregError
+from .sequences import SequenceSet, one_hot
+
+FORMAT_VERSION = 1
+SPLITS = ("train", "valid", "test")
+CHUNK_SAMPLES = 8192
+
+
+def stratified_split(labels: np.ndarray, rng: np.random.Generator, test_fraction: float = 0.2,
+                     valid_fraction: float = 1 / 8) -> np.ndarray:
+    """Per class: ``test_fraction`` to test, then ``valid_fraction`` of the rest to valid (the paper's
+    80/20 split with 1/8 of training held for validation). Pass ``test_fraction=0`` when the test
+    split comes from its own file."""
+    split = np.empty(len(labels), dtype="<U5")
+    for value in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == value))
+        n_test = int(round(len(members) * test_fraction))
+        n_valid = int(round((len(members) - n_test) * valid_fraction))
+        split[members[:n_test]] = "test"
+        split[members[n_test:n_test + n_valid]] = "valid"
+        split[members[n_test + n_valid:]] = "train"
+    return split
+
+
+def content_hash(onehot: np.ndarray, label: np.ndarray, split: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    for start in range(0, len(label), CHUNK_SAMPLES):
+        digest.update(np.ascontiguousarray(onehot[start:start + CHUNK_SAMPLES]).tobytes())
+    digest.update(np.asarray(label, dtype=np.int8).tobytes())
+    digest.update("\n".join(split.tolist()).encode())
+    return digest.hexdigest()
+
+
+def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int, task: str,
+                  dataset: str, provenance: dict) -> xr.Dataset:
+    """Encode labelled sequences and assign splits; ``test`` (if given) becomes the test split."""
+    parts = [train] + ([test] if test is not None else [])
+    length = None
+    for part in parts:
+        part_length = part.check()
+        if part.labels is None:
+            raise BindregError(f"{part.origin}: sequences have no labels; give a label file or use a "
+                               "task that makes negatives (discovery)")
+        if length is not None and part_length != length:
+            raise BindregError(f"{part.origin}: sequences are {part_length} bp but the training input's "
+                               f"are {length} bp; give both inputs one length")
+        length = part_length
+    rng = np.random.default_rng(split_seed)
+    train_split = stratified_split(train.labels, rng, test_fraction=0.0 if test is not None else 0.2)
+    split = np.concatenate([train_split] + ([np.full(len(test), "test", "<U5")] if test is not None else []))
+    merged = SequenceSet.concat(parts, origin=train.origin)
+    for name in SPLITS:
+        present = set(merged.labels[split == name].tolist())
+        if present != {0, 1}:
+            raise BindregError(f"{train.origin}: the {name} split holds only label(s) {sorted(present)}; "
+                               "give more sequences of each class (at least 10 of each is sensible)")
+    onehot = one_hot(merged.sequences)
+    attrs = {
+        "bindreg_format": FORMAT_VERSION,
+        "task": task,
+        "dataset": dataset,
+        "sequence_length": length,
+        "split_seed": split_seed,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "counts": json.dumps({s: {"positives": int(((split == s) & (merged.labels == 1)).sum()),
+                                  "negatives": int(((split == s) & (merged.labels == 0)).sum())}
+                              for s in SPLITS}),
+        "provenance": json.dumps(provenance, sort_keys=True, default=str),
+        "content_sha256": content_hash(onehot, merged.labels, split),
+    }
+    return xr.Dataset(
+        {
+            "onehot": (("sample", "base", "position"), onehot),
+            "label": (("sample",), merged.labels.astype(np.int8)),
+            "split": (("sample",), split),
+        },
+        coords={
+            "base": list("ACGT"),
+            "name": (("sample",), np.array(merged.names, dtype=str)),
+            "source": (("sample",), np.array(merged.sources, dtype=str)),
+        },
+        attrs=attrs,
+    )
+
+
+def write_store(dataset: xr.Dataset, path: Path) -> Path:
+    """Write to a temporary sibling and rename, so a crash never leaves a store that looks complete."""
+    from .fsutil import atomic_directory
+
+    length = dataset.sizes["position"]
+    with atomic_directory(Path(path)) as scratch:
+        dataset.to_zarr(scratch, mode="w", consolidated=True,
+                        encoding={"onehot": {"chunks": (CHUNK_SAMPLES, 4, length)}})
+    return Path(path)
+
+
+def open_store(path: Path, verify: bool = True) -> xr.Dataset:
+    """Open and validate a store; any problem is one line naming the store and what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise BindregError(f"{path}: no such dataset store")
+    try:
+        dataset = xr.open_zarr(path, consolidated=True)
+    except Exception as exc:  # noqa: BLE001 - zarr raises many types for a damaged store
+        raise BindregError(f"{path}: not a readable Zarr store ({type(exc).__name__}: {exc}); "
+                           "rebuild it with `bindreg data encode`") from None
+    problem = _problem(dataset, verify)
+    if problem:
+        raise BindregError(f"{path}: {problem}; rebuild it with `bindreg data encode`")
+    return dataset
+
+
+def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
+    if dataset.attrs.get("bindreg_format") != FORMAT_VERSION:
+        return f"bindreg_format is {dataset.attrs.get('bindreg_format')!r}, expected {FORMAT_VERSION}"
+    for name, dims in (("onehot", ("sample", "base", "position")), ("label", ("sample",)),
+                       ("split", ("sample",))):
+        if name not in dataset:
+            return f"variable {name!r} is missing"
+        if dataset[name].dims != dims:
+            return f"variable {name!r} has dims {dataset[name].dims}, expected {dims}"
+    if dataset["onehot"].dtype != np.uint8 or list(dataset["base"].values) != list("ACGT"):
+        return "onehot must be uint8 over bases A C G T"
+    label = dataset["label"].values
+    if not np.isin(label, (0, 1)).all():
+        return f"labels must be 0 or 1, found {sorted(set(np.unique(label).tolist()) - {0, 1})[:3]}"
+    split = dataset["split"].values
+    unknown = set(np.unique(split).tolist()) - set(SPLITS)
+    if unknown:
+        return f"unknown split value(s) {sorted(unknown)}"
+    if verify:
+        actual = content_hash(dataset["onehot"].values, label, split)
+        if actual != dataset.attrs.get("content_sha256"):
+            return "content does not match its content_sha256 (the store was modified or damaged)"
+    return None
+
+
+def provenance(dataset: xr.Dataset) -> dict:
+    return json.loads(dataset.attrs.get("provenance", "{}"))
+
+
+def counts(dataset: xr.Dataset) -> dict:
+    return json.loads(dataset.attrs.get("counts", "{}"))
