@@ -139,8 +139,8 @@ def build_network(architecture: Architecture, hparams: dict, input_length: int, 
     net.hybridize(static_alloc=True, static_shape=True)
     try:
         output = net(nd.zeros((1, 4, 1, input_length), ctx=ctx))
-    except mx.base.MXNetError as exc:
-        first = str(exc).strip().splitlines()[0]
+    except (mx.base.MXNetError, ValueError) as exc:  # shape inference fails in either form
+        first = str(exc).strip().splitlines()[0][:200]
         raise BindregError(f"model {architecture.name!r} does not accept {input_length} bp inputs "
                            f"({first}); use sequences of the length it was designed for") from None
     if output.shape != (1, 2):
