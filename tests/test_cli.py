@@ -1,0 +1,69 @@
+"""The command line: a full run, listings, and one-line errors with no traceback."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from bindreg.cli import app
+
+from conftest import bindreg_cli
+
+runner = CliRunner()
+
+RUN_FILES = {"metrics.json", "run.json", "search.jsonl", "training_curve.csv", "test_predictions.csv",
+             "roc.csv", "pr.csv", "curves.png", "model-symbol.json", "model-0000.params", "card.md"}
+
+
+def test_run_default_dataset_writes_a_complete_run_directory(tmp_path):
+    result = runner.invoke(app, ["run", "--model", "2layer", "--task", "discovery", "--budget", "smoke",
+                                 "--quiet", "--runs", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "test AUROC" in result.output and "[reduced budget]" in result.output
+    run_dir = tmp_path / "synthetic_ctcf" / "discovery" / "2layer-seed0"
+    assert RUN_FILES <= {p.name for p in run_dir.iterdir()}
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    assert {"auroc", "auprc", "accuracy", "loss"} <= set(metrics["test"])
+    assert set(metrics["hyperparameters"]) == {"dropout", "rho", "epsilon"}
+    assert metrics["protocol"]["reduced"] and "Reduced budget (smoke)" in (run_dir / "card.md").read_text()
+    assert len((run_dir / "search.jsonl").read_text().splitlines()) == 2
+    assert not [p for p in tmp_path.rglob(".*tmp")]
+
+
+def test_listings():
+    assert "1layer_local_win9" in runner.invoke(app, ["models"]).output
+    assert "zeng_architectures" in runner.invoke(app, ["plugins"]).output
+    assert "synthetic_ctcf" in runner.invoke(app, ["data", "list"]).output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--model", "1layer_128motifs"], "unknown model '1layer_128motifs'; did you mean '1layer_128motif'"),
+    (["run", "--model", "1layer", "--task", "discover"], "unknown task 'discover'; did you mean 'discovery'"),
+    (["run", "--model", "1layer", "--data", "no/such/file.data"], "unknown dataset 'no/such/file.data'"),
+    (["run", "--model", "1layer", "--device", "gpu"], "--device gpu:"),
+])
+def test_errors_are_one_line(args, message):
+    result = bindreg_cli(*args, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr, result.stderr
+
+
+def test_malformed_input_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.data"
+    bad.write_text(">a " + "A" * 101 + " 1\n>b " + "A" * 50 + "Z" + "A" * 50 + " 0\n")
+    result = bindreg_cli("run", "--model", "1layer", "--data", str(bad), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{bad}:2: character 'Z' at position 51" in result.stderr
+
+
+def test_data_encode_and_show(tmp_path, zeng_files):
+    store = tmp_path / "toy.zarr"
+    encoded = runner.invoke(app, ["data", "encode", str(zeng_files), "-o", str(store)])
+    assert encoded.exit_code == 0 and "test: 150 positives, 150 negatives" in encoded.output
+    shown = runner.invoke(app, ["data", "show", str(store)])
+    assert shown.exit_code == 0 and "content sha256" in shown.output
+    trained = runner.invoke(app, ["run", "--model", "1layer", "--data", str(store), "--budget", "smoke", "-q",
+                                  "--out", str(tmp_path / "run")])
+    assert trained.exit_code == 0, trained.output
