@@ -101,8 +101,7 @@ def run(
 ):
     """Train and test one model on one dataset with the paper's protocol.
 
-    Random search over the model's hyper-parameter space, training of the best setting
-    with the best validation iteration kept, then one evaluation on the test split.
+    Random search over the model's hyper-parameter space, training of the best setting with the best validation iteration kept, then one evaluation on the test split.
 
     Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
     """
