@@ -185,6 +185,7 @@ def train_setting(architecture: Architecture, hparams: dict, splits: dict[str, S
         loss.backward()
         trainer.step(batch_size)
         if step % validate_every == 0 or step == minibatches:
+            nd.waitall()  # MXNet runs ahead asynchronously: finish the queued training before timing validation
             tick = time.perf_counter()
             metrics = binary_metrics(valid.labels, predict_proba(net, valid.x))
             checkpoint = Checkpoint(step, metrics)
