@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--budget", default="paper", choices=sorted(BUDGETS))
     parser.add_argument("--models", nargs="*", default=MODELS)
     parser.add_argument("--no-gkmsvm", action="store_true")
+    parser.add_argument("--both-strands", action="store_true", help="train/score CNNs on both strands")
     args = parser.parse_args()
     from pathlib import Path
 
@@ -62,18 +64,22 @@ def main() -> None:
     _, dataset = prepare(args.data, "discovery")
     rows = []
     for model in args.models:
-        summary = run(model, "discovery", args.data, BUDGETS[args.budget], seed=0,
-                      runs_root=RESULTS / "runs")
+        protocol = replace(BUDGETS[args.budget], both_strands=args.both_strands)
+        summary = run(model, "discovery", args.data, protocol, seed=0,
+                      runs_root=RESULTS / ("runs-both-strands" if args.both_strands else "runs"))
         m = summary.metrics
-        rows.append({"model": model, "test_auroc": m["test"]["auroc"], "test_auprc": m["test"]["auprc"],
+        label = model + (" (both strands)" if args.both_strands else "")
+        rows.append({"model": label, "test_auroc": m["test"]["auroc"], "test_auprc": m["test"]["auprc"],
                      "wall_s": m["wall_seconds"]["total"], "search_s": m["wall_seconds"]["search"],
                      "train_s": m["wall_seconds"]["train"], "chosen": str(m["hyperparameters"])})
         print(f"{model:>16}: test AUROC {rows[-1]['test_auroc']:.4f}  wall {rows[-1]['wall_s']:.0f} s", flush=True)
     if not args.no_gkmsvm:
         rows.append(gkm_svm(dataset))
         print(f"gkm-SVM: test AUROC {rows[-1]['test_auroc']:.4f}  wall {rows[-1]['wall_s']:.0f} s", flush=True)
-    meta = {"data": args.data, "budget": args.budget, "counts": dataset.attrs["counts"]}
-    print(save("real_data", rows, ["model", "test_auroc", "test_auprc", "wall_s", "search_s", "train_s",
+    meta = {"data": args.data, "budget": args.budget, "both_strands": args.both_strands,
+            "counts": dataset.attrs["counts"]}
+    name = "real_data_both_strands" if args.both_strands else "real_data"
+    print(save(name, rows, ["model", "test_auroc", "test_auprc", "wall_s", "search_s", "train_s",
                                    "chosen", "training_sequences"], meta))
 
 

@@ -91,6 +91,9 @@ def run(
                                                               min=1)] = None,
     train_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches of final training.", min=1)]
     = None,
+    both_strands: Annotated[bool, typer.Option("--both-strands", help="Train on reverse complements too and "
+                                               "score both strands (not in the paper; gkm-SVM does it).")]
+    = False,
     seed: Annotated[int, typer.Option(help="Seed of initialisation, dropout and minibatch order.")] = 0,
     split_seed: Annotated[int, typer.Option(help="Seed of negatives and the train/valid/test split.")] = 0,
     device: Annotated[str, typer.Option(help="cpu, gpu or gpu:N (needs a CUDA build of MXNet).")] = "cpu",
@@ -105,11 +108,14 @@ def run(
 
     Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
     """
+    from dataclasses import replace
+
     from .runs import run as run_model
     from .training import BUDGETS
 
-    protocol = BUDGETS[budget.value].with_overrides(
-        settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches)
+    protocol = replace(BUDGETS[budget.value].with_overrides(
+        settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches),
+        both_strands=both_strands)
     summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
                         split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out)
     test_metrics = summary.metrics["test"]

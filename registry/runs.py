@@ -190,7 +190,7 @@ def _card(identity: dict, metrics: dict) -> str:
                                                   for k in ("auroc", "auprc", "accuracy")]}]}],
         "bindreg": {"architecture": identity["model"], "plugin": identity["plugin"], "task": identity["task"],
                     "hyperparameters": metrics["hyperparameters"], "budget": protocol["budget"],
-                    "reduced_budget": protocol["reduced"],
+                    "reduced_budget": protocol["reduced"], "both_strands": protocol["both_strands"],
                     "store_content_sha256": identity["store_content_sha256"], "versions": identity["versions"]},
     }
     budget_line = (f"**Reduced budget ({protocol['budget']})**: {protocol['settings']} settings x "
@@ -199,10 +199,12 @@ def _card(identity: dict, metrics: dict) -> str:
                    if protocol["reduced"] else
                    f"Full protocol: {protocol['settings']} settings x {protocol['search_minibatches']} minibatches "
                    f"of search, then {protocol['train_minibatches']} minibatches of training.")
+    strands = ("Trained on both strands (reverse complements added) and scored as the mean over both strands."
+               if protocol["both_strands"] else "Trained and scored on the given strand only, as in the paper.")
     return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n" + "\n".join([
         f"# {identity['model']} on {identity['dataset']} ({identity['task']})", "",
         f"Test AUROC **{test['auroc']:.4f}**, AUPRC {test['auprc']:.4f}, accuracy {test['accuracy']:.4f} "
-        f"(best iteration {metrics['best_iteration']}).", "", budget_line, "",
+        f"(best iteration {metrics['best_iteration']}).", "", budget_line, strands, "",
         f"Hyper-parameters: {json.dumps(metrics['hyperparameters'])}.", "",
         "Intended use: scoring DNA sequences of the training length for binding of the factor behind "
         "this dataset. Limitations: trained on one experiment; motif-discovery models separate genomic "

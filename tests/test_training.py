@@ -29,3 +29,23 @@ def test_protocol_is_reproducible_and_learns(zeng_files):
     assert first.test_metrics["auroc"] > 0.9  # a planted 18-mer is easy
     assert first.final.best.step in [c.step for c in first.final.curve]
     assert protocol.reduced and protocol.budget == "smoke+custom"
+
+
+def test_reverse_complement_and_both_strand_training(zeng_files):
+    import numpy as np
+    from mxnet import nd
+
+    from bindreg.sequences import decode, one_hot
+    from bindreg.training import reverse_complement
+
+    x = nd.array(one_hot(["AACGTN", "GATTCA"])[:, :, None, :])
+    assert decode(reverse_complement(x).asnumpy()[:, :, 0, :].astype(np.uint8)) == ["NACGTT", "TGAATC"]
+
+    _, dataset = prepare(str(zeng_files), "discovery")
+    splits = load_splits(dataset, mx.cpu())
+    protocol = BUDGETS["smoke"].with_overrides(search_minibatches=40, train_minibatches=120)
+    from dataclasses import replace
+
+    result = run_protocol(get_registry().architectures.get("1layer"), splits, replace(protocol, both_strands=True),
+                          seed=3, ctx=mx.cpu())
+    assert len(result.test_scores) == len(splits["test"]) and result.test_metrics["auroc"] > 0.9
