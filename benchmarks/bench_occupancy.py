@@ -15,7 +15,7 @@ import time
 
 from _common import RESULTS, save
 from bindreg.catalog import GenomeInputs
-from bindreg.compendium import generate_compendium
+from bindreg.compendium import generate_compendium, parse_tfs
 from bindreg.datasets import prepare_from_genome
 from bindreg.runs import run
 from bindreg.store import provenance
@@ -37,12 +37,13 @@ def main() -> None:
     parser.add_argument("--budget", default="demo", choices=sorted(BUDGETS))
     parser.add_argument("--seed", type=int, default=2016)
     args = parser.parse_args()
-    folder = RESULTS / f"compendium_{args.tfs.replace(',', '_').replace(':', '-')}_{args.genome_mb:g}mb_{args.sites}_{args.seed}"
+    pairs = parse_tfs(args.tfs)
+    spec = "_".join(f"{tf}-{cofactor}" for tf, cofactor in pairs)
+    folder = RESULTS / f"compendium_{spec}_{args.genome_mb:g}mb_{args.sites}_{args.seed}"
     if not (folder / "compendium.json").exists():
         generate_compendium(folder, args.tfs, args.genome_mb, args.sites, args.seed)
-    manifest_tfs = [t.partition(":")[0] for t in args.tfs.split(",")]
     rows = []
-    for tf in manifest_tfs:
+    for tf, _ in pairs:
         for label, task, uncontrolled, models in EXPERIMENTS:
             inputs = GenomeInputs(folder / "genome.fa", folder / "peaks" / f"{tf}.narrowPeak",
                                   tf=tf if task == "occupancy" else None, position_uncontrolled=uncontrolled)

@@ -33,7 +33,7 @@ from .fsutil import atomic_directory, write_json_atomic, write_text_atomic
 from .genome import write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
 
-DEFAULT_COFACTORS = {"CTCF": "YY1", "GATA1": "RUNX1", "FOXA1": "HNF4A", "SPI1": "IRF4", "STAT3": "JUN",
+DEFAULT_COFACTORS = {"CTCF": "ZNF143", "GATA1": "RUNX1", "FOXA1": "HNF4A", "SPI1": "IRF4", "STAT3": "JUN",
                      "REST": "SP1", "MYC": "MAX", "USF1": "SP1", "ELK1": "GABPA"}
 FALLBACK_COFACTOR = "JUN"
 SLOT = 1000          # one locus per 1 kb slot at most; loci sit 250-750 bp into their slot
@@ -56,7 +56,7 @@ class _Locus:
 
 
 def parse_tfs(spec: str) -> list[tuple[str, str]]:
-    """``"CTCF,GATA1:TAL1"`` -> ``[("CTCF", "YY1"), ("GATA1", "TAL1")]`` (default co-factors filled in)."""
+    """``"CTCF,GATA1:TAL1"`` -> ``[("CTCF", "ZNF143"), ("GATA1", "TAL1")]`` (default co-factors filled in)."""
     pairs = []
     for item in [p.strip() for p in spec.split(",") if p.strip()]:
         tf, _, cofactor = item.partition(":")

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -118,11 +119,33 @@ class Instances:
         return len(self.centres)
 
 
-def _scan_chunk(fimo, motif_handle, background, core: Interval, sequence: str, offset: int, width: int,
-                half_context: int) -> list[tuple]:
+#: Chunks a scanning process handles before it is replaced. pymemesuite 0.1.0a4's ``Sequence``
+#: never frees its copy of the sequence (no ``__dealloc__``), about 1 byte per base scanned; a
+#: fresh process every 25 Mb returns that memory, which keeps a whole-genome scan bounded.
+CHUNKS_PER_PROCESS = 25
+_worker: dict = {}
+
+
+def _start_worker(text: str, threshold: float) -> None:
+    """Process-pool initializer: parse the motif once per scanning process."""
+    from pymemesuite.common import MotifFile
+    from pymemesuite.fimo import FIMO
+
+    with tempfile.NamedTemporaryFile("w", suffix=".meme", delete=False) as handle:
+        handle.write(text)
+    try:
+        with MotifFile(handle.name) as motif_file:
+            _worker.update(motif=motif_file.read(), background=motif_file.background)
+    finally:
+        os.unlink(handle.name)
+    _worker["fimo"] = FIMO(both_strands=True, threshold=threshold)
+
+
+def _scan_chunk(core: Interval, sequence: str, offset: int, width: int, half_context: int) -> list[tuple]:
     from pymemesuite.common import Sequence
 
-    pattern = fimo.score_motif(motif_handle, [Sequence(sequence, name=b"chunk")], background)
+    pattern = _worker["fimo"].score_motif(_worker["motif"], [Sequence(sequence, name=b"chunk")],
+                                          _worker["background"])
     found = []
     for match in pattern.matched_elements:
         # pymemesuite reports 1-based inclusive coordinates, start > stop on the reverse strand.
@@ -142,21 +165,9 @@ def scan_genome(genome: Genome, motif: Motif, regions: list[Interval] | None = N
     """Every FIMO match of ``motif`` with p-value below ``threshold`` on either strand.
 
     The genome streams through in chunks of ``chunk_bases``, widened so that every
-    match and its context lie inside one chunk; ``workers`` threads score chunks at
-    once (pymemesuite releases the GIL), with at most two chunks per worker in memory.
+    match and its context lie inside one chunk; ``workers`` processes score chunks
+    at once, with at most two chunks per worker in flight (bounded memory).
     """
-    from pymemesuite.common import MotifFile
-    from pymemesuite.fimo import FIMO
-
-    with tempfile.NamedTemporaryFile("w", suffix=".meme", delete=False) as handle:
-        handle.write(meme_text(motif))
-    try:
-        with MotifFile(handle.name) as motif_file:
-            motif_handle = motif_file.read()
-            background = motif_file.background
-    finally:
-        os.unlink(handle.name)
-    fimo = FIMO(both_strands=True, threshold=threshold)
     workers = workers or min(2, os.cpu_count() or 1)
     instances = Instances(half_context=half_context)
     total = sum(r.end - r.start for r in regions) if regions else genome.total_bases
@@ -164,7 +175,8 @@ def scan_genome(genome: Genome, motif: Motif, regions: list[Interval] | None = N
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=total / 1e6, unit="Mb", desc=f"FIMO {motif.name}", bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} Mb [{elapsed}<{remaining}]")
+        bar = tqdm(total=total / 1e6, unit="Mb", desc=f"FIMO {motif.name}",
+                   bar_format="{l_bar}{bar}| {n:.1f}/{total:.1f} Mb [{elapsed}<{remaining}]")
 
     def collect(future, core):
         for row in future.result():
@@ -176,12 +188,14 @@ def scan_genome(genome: Genome, motif: Motif, regions: list[Interval] | None = N
             bar.update((core.end - core.start) / 1e6)
 
     margin = half_context + motif.width
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # spawn: max_tasks_per_child needs it, and a forked child would inherit the parent's threads.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+                             initargs=(meme_text(motif), threshold), max_tasks_per_child=CHUNKS_PER_PROCESS) as pool:
         pending: deque = deque()
         for core, sequence, offset in iter_chunks(genome, regions, chunk_bases, margin):
-            pending.append((pool.submit(_scan_chunk, fimo, motif_handle, background, core, sequence, offset,
-                                        motif.width, half_context), core))
-            while len(pending) >= 2 * workers:  # bounded memory: never more than this many chunks alive
+            pending.append((pool.submit(_scan_chunk, core, sequence, offset, motif.width, half_context), core))
+            while len(pending) >= 2 * workers:
                 collect(*pending.popleft())
         while pending:
             collect(*pending.popleft())

@@ -43,7 +43,7 @@ def test_same_seed_same_files_and_bgzip(tmp_path):
 
 
 def test_tf_specs_and_size_errors(tmp_path):
-    assert parse_tfs("CTCF, GATA1:TAL1") == [("CTCF", "YY1"), ("GATA1", "TAL1")]
+    assert parse_tfs("CTCF, GATA1:TAL1") == [("CTCF", "ZNF143"), ("GATA1", "TAL1")]
     with pytest.raises(BindregError, match="do not fit"):
         generate_compendium(tmp_path / "x", "CTCF", genome_mb=0.1, sites_per_tf=5000)
     assert not (tmp_path / "x").exists()
