@@ -21,15 +21,13 @@ have. The genome has 10 kb of N at both ends of each chromosome.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BindregError
-from .fsutil import atomic_directory, write_json_atomic, write_text_atomic
+from .fsutil import atomic_directory, sha256_file, write_json_atomic, write_text_atomic
 from .genome import write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
 
@@ -230,19 +228,11 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
             "generator": "bindreg.compendium.generate_compendium", "seed": seed, "genome_mb": genome_mb,
             "sites_per_tf": sites_per_tf, "jaspar_release": JASPAR_RELEASE, "genome": genome_name,
             "chromosomes": dict(zip(names, lengths)), "tfs": summary,
-            "sha256": {str(p.relative_to(scratch)): _sha256(p) for p in sorted(scratch.rglob("*")) if p.is_file()},
+            "sha256": {str(p.relative_to(scratch)): sha256_file(p) for p in sorted(scratch.rglob("*")) if p.is_file()},
         }
         write_json_atomic(scratch / "compendium.json", manifest)
         write_text_atomic(scratch / "README.md", _readme(manifest))
     return manifest
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _readme(manifest: dict) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BindregError
+from .fsutil import sha256_file
 from .genome import CHUNK_BASES, Genome, Interval, iter_chunks
 from .synthetic import HUMAN_DINUCLEOTIDES, jaspar_pwm
 
@@ -57,8 +58,6 @@ def read_motif_file(path: Path, tf: str | None = None) -> Motif:
     """A motif from a MEME (minimal or full) or JASPAR (``>ID NAME`` + 4 count rows) file, read with
     Biopython. With several motifs in the file, ``tf`` picks one by name or ID."""
     from Bio import motifs as bio_motifs
-
-    from .datasets import sha256_file
 
     if not path.exists():
         raise BindregError(f"{path}: motif file not found")

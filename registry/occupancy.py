@@ -22,6 +22,7 @@ import numpy as np
 
 from .catalog import DatasetInputs, GenomeInputs
 from .errors import BindregError
+from .fsutil import sha256_file
 from .genome import Genome, gc_fraction, read_regions
 from .motifs import fimo_provenance, resolve_motif, scan_genome
 from .peaks import WINDOW, DroppedCounts, PeakIndex, non_overlapping, off_chromosome_end, read_peaks
@@ -96,8 +97,6 @@ def match_negatives(labels: np.ndarray, gc: np.ndarray, score: np.ndarray, rng: 
 
 def build_occupancy(inputs: GenomeInputs, rng: np.random.Generator) -> DatasetInputs:
     """Labelled, matched 101 bp windows centred on the TF's motif instances (see the module doc)."""
-    from .datasets import sha256_file
-
     genome = Genome(inputs.genome)
     peaks = read_peaks(inputs.peaks, genome)
     motif = resolve_motif(inputs.tf, inputs.matrix_id, inputs.motif_file)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import BindregError
+from .fsutil import sha256_file
 from .genome import Genome, Interval, open_text
 from .sequences import SequenceSet
 
@@ -236,8 +237,6 @@ class PeakIndex:
 
 def discovery_positives(inputs) -> tuple[SequenceSet, dict]:
     """Peak windows and their provenance for a ``GenomeInputs`` (the discovery task's positives)."""
-    from .datasets import sha256_file
-
     extra = inputs.motif_options()
     if extra:
         raise BindregError(f"{', '.join(extra)} appl{'ies' if len(extra) == 1 else 'y'} to --task occupancy, "
