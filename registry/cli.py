@@ -229,6 +229,8 @@ def data_prepare(
     = False,
     fimo_threshold: Annotated[float, typer.Option(help="Occupancy: FIMO p-value threshold for instances.")] = 1e-4,
     split_seed: Annotated[int, typer.Option(help="Seed of negatives, matching and the split.")] = 0,
+    plot: Annotated[Optional[Path], typer.Option(help="Occupancy: draw GC and motif-score distributions before "
+                                                 "and after matching to this PNG.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Build a task from a genome and peaks into a validated Zarr store, recording input hashes and dropped records.
@@ -243,7 +245,8 @@ def data_prepare(
     inputs = GenomeInputs(genome, peaks, tf=tf, matrix_id=motif, motif_file=motif_file, regions=regions,
                           position_uncontrolled=position_uncontrolled, fimo_threshold=fimo_threshold,
                           progress=not quiet)
-    path, dataset = prepare_from_genome(task, inputs, split_seed=split_seed, out=out, refresh=out is not None)
+    path, dataset = prepare_from_genome(task, inputs, split_seed=split_seed, out=out, refresh=out is not None,
+                                        plot=plot)
     _describe(path, dataset)
 
 

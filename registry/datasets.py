@@ -152,9 +152,23 @@ def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None 
 
 
 def prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int = 0, out: Path | None = None,
-                        refresh: bool = False) -> tuple[Path, xr.Dataset]:
+                        refresh: bool = False, plot: Path | None = None) -> tuple[Path, xr.Dataset]:
     """Build a task's examples from a genome and peaks into a store (cached by input hashes,
-    options, task and seed) and open it. ``split_seed`` also seeds negatives and matching."""
+    options, task and seed) and open it. ``split_seed`` also seeds negatives and matching.
+    ``plot``: a PNG of the matching (tasks that match negatives, i.e. occupancy)."""
+    path, dataset = _prepare_from_genome(task_name, inputs, split_seed, out, refresh)
+    if plot is not None:
+        from .occupancy import plot_matching
+
+        if "matching" not in dataset.attrs:
+            raise BindregError(f"--plot draws the matching of negatives, which task {task_name!r} does not do; "
+                               "use it with --task occupancy")
+        plot_matching(json.loads(dataset.attrs["matching"]), plot)
+    return path, dataset
+
+
+def _prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int, out: Path | None,
+                         refresh: bool) -> tuple[Path, xr.Dataset]:
     registry = get_registry()
     task = registry.tasks.get(task_name)
     if task.from_genome is None:

@@ -16,13 +16,14 @@ inside), while negatives stay centred: where the motif lies then carries signal.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
 
 from .catalog import DatasetInputs, GenomeInputs
 from .errors import BindregError
-from .fsutil import sha256_file
+from .fsutil import sha256_file, write_bytes_atomic
 from .genome import Genome, gc_fraction, read_regions
 from .motifs import fimo_provenance, resolve_motif, scan_genome
 from .peaks import WINDOW, DroppedCounts, PeakIndex, non_overlapping, off_chromosome_end, read_peaks
@@ -42,6 +43,44 @@ def ks(first: np.ndarray, second: np.ndarray) -> dict:
         return {"statistic": float("nan"), "pvalue": float("nan")}
     result = ks_2samp(first, second)
     return {"statistic": round(float(result.statistic), 4), "pvalue": float(f"{result.pvalue:.4g}")}
+
+
+def _histograms(values: np.ndarray, *groups: np.ndarray, bins: int = 30) -> dict:
+    """Counts of ``values`` per group (positives/negatives before, then after) on shared bin edges."""
+    edges = np.linspace(values.min(), values.max() + 1e-9, bins + 1)
+    names = ("positives_before", "negatives_before", "positives_after", "negatives_after")
+    return {"edges": [round(float(e), 4) for e in edges],
+            **{name: np.histogram(values[g], edges)[0].tolist() for name, g in zip(names, groups)}}
+
+
+def plot_matching(matching: dict, path: Path) -> Path:
+    """GC content and motif score of bound vs unbound instances, before and after matching (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, 2, figsize=(10, 6.5))
+    for row, (key, label) in enumerate((("gc", "GC content"), ("motif_score", "FIMO motif score"))):
+        histograms = matching["histograms"][key]
+        edges = np.array(histograms["edges"])
+        for column, stage in enumerate(("before", "after")):
+            axis = axes[row, column]
+            for group, colour in (("positives", "tab:red"), ("negatives", "tab:blue")):
+                counts = np.array(histograms[f"{group}_{stage}"], dtype=float)
+                axis.stairs(counts / max(counts.sum(), 1), edges, color=colour, lw=1.8,
+                            label=f"{'bound' if group == 'positives' else 'unbound'} (n={int(counts.sum())})")
+            test = matching[key][stage]
+            axis.set(xlabel=label, ylabel="fraction",
+                     title=f"{stage} matching: KS D={test['statistic']:.3f}, p={test['pvalue']:.3g}")
+            axis.legend(fontsize=8)
+    figure.suptitle("Occupancy negatives matched to positives on GC content and motif score")
+    figure.tight_layout()
+    image = io.BytesIO()
+    figure.savefig(image, format="png", dpi=110)
+    plt.close(figure)
+    write_bytes_atomic(Path(path), image.getvalue())
+    return Path(path)
 
 
 def match_negatives(labels: np.ndarray, gc: np.ndarray, score: np.ndarray, rng: np.random.Generator,
@@ -87,6 +126,8 @@ def match_negatives(labels: np.ndarray, gc: np.ndarray, score: np.ndarray, rng: 
         "gc": {"before": ks(gc[positives], gc[candidates]), "after": ks(gc[matched_pos], gc[matched_neg])},
         "motif_score": {"before": ks(score[positives], score[candidates]),
                         "after": ks(score[matched_pos], score[matched_neg])},
+        "histograms": {name: _histograms(values, positives, candidates, matched_pos, matched_neg)
+                       for name, values in (("gc", gc), ("motif_score", score))},
     }
     if len(matched_pos) < 10:
         raise BindregError(f"only {len(matched_pos)} bound instances could be matched to unbound ones on GC and "

@@ -73,8 +73,9 @@ def test_prepare_occupancy_prints_matching_and_trains(tmp_path, compendium):
     store = tmp_path / "occupancy.zarr"
     prepared = bindreg_cli("data", "prepare", "--task", "occupancy", "--genome", str(compendium / "genome.fa"),
                            "--peaks", str(compendium / "peaks" / "CTCF.narrowPeak"), "--tf", "CTCF", "-q",
-                           "-o", str(store))
+                           "-o", str(store), "--plot", str(tmp_path / "matching.png"))
     assert "GC content KS: before" in prepared.stdout and "motif score KS: before" in prepared.stdout
+    assert (tmp_path / "matching.png").read_bytes()[:4] == b"\x89PNG"
     assert "dropped records: contains_n" in prepared.stdout and "overlapping" in prepared.stdout
     trained = runner.invoke(app, ["run", "--model", "1layer", "--task", "occupancy", "--data", str(store),
                                   "--budget", "smoke", "-q", "--out", str(tmp_path / "run")])
