@@ -79,3 +79,15 @@ def test_discovery_from_the_same_peaks(compendium):
     assert windows + sum(dropped.values()) == record["peaks"]["records"]
     with pytest.raises(BindregError, match="--tf applies to --task occupancy"):
         prepare_from_genome("discovery", GenomeInputs(inputs.genome, inputs.peaks, tf="CTCF"))
+
+
+def test_regions_limit_the_scan(compendium, tmp_path):
+    regions = tmp_path / "regions.bed"
+    regions.write_text("chr1\t0\t900000\nchr1\t800000\t1600000\n")  # overlapping lines are merged
+    inputs = GenomeInputs(compendium / "genome.fa", compendium / "peaks" / "CTCF.narrowPeak", tf="CTCF",
+                          regions=regions)
+    _, dataset = prepare_from_genome("occupancy", inputs)
+    names = dataset["name"].values
+    assert all(n.startswith("chr1:") and int(n.split(":")[1].split("-")[0]) < 1_600_000 for n in names)
+    record = provenance(dataset)
+    assert record["instances"]["bases_scanned"] == 1_600_000 and "regions" in {r["role"] for r in record["inputs"]}
