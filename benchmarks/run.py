@@ -1,11 +1,19 @@
-"""Run every benchmark in one go (`make bench`); each prints its own table."""
+"""Run every benchmark in one go (`make bench`); each prints its own table.
+
+``--with-genome`` adds the slower genome benchmarks: FIMO scanning of a generated 100 Mb
+genome (bench_genome_scan.py) and the task comparison on the generated compendium
+(bench_occupancy.py).
+"""
 
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+scripts = ["bench_training_loop.py", "bench_real_data.py"]
+if "--with-genome" in sys.argv[1:]:
+    scripts += ["bench_genome_scan.py", "bench_occupancy.py"]
 
-for script in ("bench_training_loop.py", "bench_real_data.py"):
+for script in scripts:
     print(f"== {script}", flush=True)
     subprocess.run([sys.executable, str(HERE / script)], check=True, cwd=HERE)

@@ -5,9 +5,10 @@ from importlib.metadata import version
 import numpy as np
 
 import bindreg
-from bindreg.catalog import Task
+from bindreg.catalog import DatasetInputs, GenomeInputs, Task
 from bindreg.errors import BindregError
 from bindreg.negatives import dinucleotide_shuffle
+from bindreg.peaks import discovery_positives
 from bindreg.sequences import SequenceSet
 
 
@@ -32,11 +33,19 @@ def label_for_discovery(sequences: SequenceSet, rng: np.random.Generator) -> Seq
     )
 
 
+def discovery_from_genome(inputs: GenomeInputs, rng: np.random.Generator) -> DatasetInputs:
+    """The central 101 bp of each peak (summit-aware) against dinucleotide shuffles of them."""
+    positives, provenance = discovery_positives(inputs)
+    return DatasetInputs(name=positives.origin.split("/")[-1].split(".")[0],
+                         train=label_for_discovery(positives, rng), test=None, provenance=provenance)
+
+
 @bindreg.hookimpl
 def register_tasks(register):
     register(Task(
         "discovery",
         "Motif discovery: bound sequences vs dinucleotide shuffles of them (made when the input has none)",
         label_for_discovery,
+        from_genome=discovery_from_genome,
         provenance={"negative_sampler": f"uniform dinucleotide shuffle, dinuc-shuf {version('dinuc-shuf')}"},
     ))

@@ -30,12 +30,42 @@ class Architecture:
 
 
 @dataclass(frozen=True)
+class GenomeInputs:
+    """A genome and peak calls to build a task from (``bindreg data prepare``).
+
+    ``genome`` is an indexed FASTA (plain or bgzip); ``peaks`` BED or ENCODE narrowPeak.
+    The motif options (``tf``, ``matrix_id``, ``motif_file``), ``regions`` (a BED of
+    regions to scan), ``position_uncontrolled`` and ``fimo_threshold`` are for tasks that
+    scan for motif instances (occupancy); other tasks refuse them.
+    """
+
+    genome: Path
+    peaks: Path
+    tf: str | None = None
+    matrix_id: str | None = None
+    motif_file: Path | None = None
+    regions: Path | None = None
+    position_uncontrolled: bool = False
+    fimo_threshold: float = 1e-4
+    progress: bool = False
+
+    def motif_options(self) -> dict:
+        """The occupancy-only options that were set, by their command-line names."""
+        given = {"--tf": self.tf, "--motif": self.matrix_id, "--motif-file": self.motif_file,
+                 "--regions": self.regions, "--position-uncontrolled": self.position_uncontrolled or None}
+        return {k: v for k, v in given.items() if v is not None}
+
+
+@dataclass(frozen=True)
 class Task:
     """A learning task: ``label(sequences, rng)`` returns labelled examples.
 
     Called once per input (training input, and the test input when one is
     given), so that negatives made for the test split never derive from training
     sequences. ``rng`` is a seeded ``numpy.random.Generator``.
+
+    ``from_genome(inputs, rng)``, when given, builds the task's examples from a
+    genome and peaks (``GenomeInputs``) and returns labelled ``DatasetInputs``.
     """
 
     name: str
@@ -43,6 +73,7 @@ class Task:
     label: Callable[[SequenceSet, np.random.Generator], SequenceSet]
     #: What a store built by this task should record about how it was made.
     provenance: Mapping[str, str] = field(default_factory=dict)
+    from_genome: Callable[[GenomeInputs, np.random.Generator], "DatasetInputs"] | None = None
 
 
 @dataclass
@@ -50,13 +81,16 @@ class DatasetInputs:
     """Sequences for one experiment before encoding.
 
     ``test`` is ``None`` when the split is to be drawn from ``train`` (80/20);
-    ``provenance`` records what the inputs were (file hashes, generator seeds).
+    ``provenance`` records what the inputs were (file hashes, generator seeds);
+    ``coords`` holds extra per-sample values (``shape=(n,)``, train then test order)
+    stored as coordinates, for example each window's GC content and motif score.
     """
 
     name: str
     train: SequenceSet
     test: SequenceSet | None
     provenance: dict
+    coords: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from . import __version__
-from .catalog import DatasetInputs, SequenceFormat
+from .catalog import DatasetInputs, GenomeInputs, SequenceFormat
 from .errors import BindregError, unknown_name
 from .formats import apply_label_file
+from .fsutil import sha256_file
 from .plugins import get_registry
 from .sequences import SequenceSet
 from .store import build_dataset, open_store, write_store
@@ -28,14 +30,6 @@ from .store import build_dataset, open_store, write_store
 def home() -> Path:
     """Where bindreg keeps caches: ``$BINDREG_HOME``, default ``~/.cache/bindreg``."""
     return Path(os.environ.get("BINDREG_HOME") or Path.home() / ".cache" / "bindreg")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_store(path: Path) -> bool:
@@ -101,6 +95,37 @@ def load_inputs(spec: str, labels: Path | None = None, test: Path | None = None)
     return DatasetInputs(name=name, train=train, test=test_set, provenance={"inputs": records})
 
 
+def _cache_key(material: dict) -> str:
+    text = json.dumps({**material, "bindreg_format": 1}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _cached(target: Path, key: str, refresh: bool) -> xr.Dataset | None:
+    """The store at ``target`` if it was built from the same inputs (``cache_key``), else None."""
+    if target.exists() and not refresh:
+        try:
+            dataset = open_store(target)
+            if dataset.attrs.get("cache_key") == key:
+                return dataset
+        except BindregError:
+            pass  # a damaged cache entry is rebuilt
+    return None
+
+
+def _write(inputs: DatasetInputs, task_name: str, split_seed: int, provenance: dict, key: str,
+           target: Path) -> tuple[Path, xr.Dataset]:
+    dataset = build_dataset(inputs.train, inputs.test, split_seed, task_name, inputs.name, provenance)
+    dataset.attrs["cache_key"] = key
+    for name in ("matching", "dropped"):  # the figures a person checks first, also as attributes of their own
+        if name in provenance:
+            dataset.attrs[name] = json.dumps(provenance[name], sort_keys=True)
+    if inputs.coords:
+        dataset = dataset.assign_coords({name: (("sample",), np.asarray(values)) for name, values in
+                                         inputs.coords.items()})
+    write_store(dataset, target)
+    return target, open_store(target)
+
+
 def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None = None,
             test: Path | None = None, out: Path | None = None, refresh: bool = False) -> tuple[Path, xr.Dataset]:
     """Encode a dataset for a task into a store (cached by its inputs, task and seed) and open it."""
@@ -113,23 +138,57 @@ def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None 
         return path, dataset
     task = get_registry().tasks.get(task_name)
     inputs = load_inputs(spec, labels, test)
-    key_material = json.dumps({"inputs": inputs.provenance, "task": task_name, "seed": split_seed,
-                               "bindreg_format": 1}, sort_keys=True, default=str)
-    key = hashlib.sha256(key_material.encode()).hexdigest()[:12]
+    key = _cache_key({"inputs": inputs.provenance, "task": task_name, "seed": split_seed})
     target = Path(out) if out else home() / "datasets" / f"{inputs.name}-{task_name}-{key}.zarr"
-    if target.exists() and not refresh:
-        try:
-            dataset = open_store(target)
-            if dataset.attrs.get("cache_key") == key:
-                return target, dataset
-        except BindregError:
-            pass  # a damaged cache entry is rebuilt below
+    cached = _cached(target, key, refresh)
+    if cached is not None:
+        return target, cached
     rng = np.random.default_rng(split_seed)
-    train = task.label(inputs.train, rng)
-    test_set = task.label(inputs.test, rng) if inputs.test is not None else None
+    inputs.train = task.label(inputs.train, rng)
+    inputs.test = task.label(inputs.test, rng) if inputs.test is not None else None
     provenance = {**inputs.provenance, **task.provenance, "task": task_name, "split_seed": split_seed,
                   "bindreg_version": __version__}
-    dataset = build_dataset(train, test_set, split_seed, task_name, inputs.name, provenance)
-    dataset.attrs["cache_key"] = key
-    write_store(dataset, target)
-    return target, open_store(target)
+    return _write(inputs, task_name, split_seed, provenance, key, target)
+
+
+def prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int = 0, out: Path | None = None,
+                        refresh: bool = False, plot: Path | None = None) -> tuple[Path, xr.Dataset]:
+    """Build a task's examples from a genome and peaks into a store (cached by input hashes,
+    options, task and seed) and open it. ``split_seed`` also seeds negatives and matching.
+    ``plot``: a PNG of the matching (tasks that match negatives, i.e. occupancy)."""
+    path, dataset = _prepare_from_genome(task_name, inputs, split_seed, out, refresh)
+    if plot is not None:
+        from .occupancy import plot_matching
+
+        if "matching" not in dataset.attrs:
+            raise BindregError(f"--plot draws the matching of negatives, which task {task_name!r} does not do; "
+                               "use it with --task occupancy")
+        plot_matching(json.loads(dataset.attrs["matching"]), plot)
+    return path, dataset
+
+
+def _prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int, out: Path | None,
+                         refresh: bool) -> tuple[Path, xr.Dataset]:
+    registry = get_registry()
+    task = registry.tasks.get(task_name)
+    if task.from_genome is None:
+        able = [t.name for t in registry.tasks if t.from_genome is not None]
+        raise BindregError(f"task {task_name!r} cannot be built from a genome and peaks; tasks that can: "
+                           f"{', '.join(able)}")
+    files = {"genome": inputs.genome, "peaks": inputs.peaks, "motif_file": inputs.motif_file,
+             "regions": inputs.regions}
+    for role, file in files.items():
+        if file is not None and not Path(file).exists():
+            raise BindregError(f"{file}: {role.replace('_', ' ')} not found")
+    material = {role: sha256_file(Path(file)) for role, file in files.items() if file is not None}
+    options = {k: v for k, v in asdict(inputs).items() if k not in files and k != "progress"}
+    key = _cache_key({"files": material, "options": options, "task": task_name, "seed": split_seed})
+    stem = Path(inputs.peaks).name.split(".")[0]
+    target = Path(out) if out else home() / "datasets" / f"{stem}-{task_name}-{key}.zarr"
+    cached = _cached(target, key, refresh)
+    if cached is not None:
+        return target, cached
+    built = task.from_genome(inputs, np.random.default_rng(split_seed))
+    provenance = {**built.provenance, **task.provenance, "task": task_name, "options": options,
+                  "split_seed": split_seed, "bindreg_version": __version__}
+    return _write(built, task_name, split_seed, provenance, key, target)

@@ -7,6 +7,8 @@ generator is seeded, so every machine builds the same sequences.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from .errors import BindregError
@@ -40,10 +42,12 @@ def jaspar_pwm(tf: str | None = None, matrix_id: str | None = None) -> tuple[np.
             raise BindregError(f"JASPAR matrix {matrix_id!r} not found in {JASPAR_RELEASE}; "
                                "check the ID (for example MA0139.2)")
     else:
-        motifs = [m for m in db.fetch_motifs_by_name(tf or "") if m.collection == "CORE"]
+        with warnings.catch_warnings():  # pyjaspar warns on stderr when nothing matches; we say it in one line
+            warnings.simplefilter("ignore")
+            motifs = [m for m in db.fetch_motifs_by_name(tf or "") if m.collection == "CORE"]
         if not motifs:
-            raise BindregError(f"no JASPAR CORE motif named {tf!r} in {JASPAR_RELEASE}; "
-                               "give a TF name such as CTCF or a matrix ID")
+            raise BindregError(f"no JASPAR CORE motif named {tf!r} in {JASPAR_RELEASE}; give a TF name such as "
+                               "CTCF, a matrix ID (--motif MA0139.2) or a motif file (--motif-file)")
         motif = max(motifs, key=lambda m: (m.matrix_id.split(".")[0], int(m.matrix_id.split(".")[1])))
     counts = np.array([motif.counts[b] for b in "ACGT"], dtype=float) + 0.5
     return counts / counts.sum(axis=0), {"matrix_id": motif.matrix_id, "name": motif.name,
@@ -63,16 +67,23 @@ def human_background(count: int, length: int, rng: np.random.Generator) -> np.nd
     return np.minimum(codes, 3)
 
 
+def sample_sites(pwm: np.ndarray, count: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` instances drawn from ``pwm`` as base codes ``(count, width)``, each on a random
+    strand (reverse-complemented where the returned ``reverse`` flag is set)."""
+    cumulative = np.cumsum(pwm, axis=0)
+    site = np.minimum((rng.random((count, pwm.shape[1]))[:, None, :] > cumulative[None]).sum(axis=1), 3)
+    reverse = rng.random(count) < 0.5
+    site[reverse] = 3 - site[reverse, ::-1]
+    return site.astype(np.uint8), reverse
+
+
 def plant(codes: np.ndarray, pwm: np.ndarray, rows: np.ndarray, centre_jitter: int,
           rng: np.random.Generator) -> np.ndarray:
     """Write one motif instance sampled from ``pwm`` into each of ``rows``, on a random strand,
     centred within ``centre_jitter`` bases of the middle; returns the start positions."""
     width = pwm.shape[1]
     length = codes.shape[1]
-    cumulative = np.cumsum(pwm, axis=0)
-    site = (rng.random((len(rows), width))[:, None, :] > cumulative[None]).sum(axis=1)
-    reverse = rng.random(len(rows)) < 0.5
-    site[reverse] = 3 - site[reverse, ::-1]
+    site, _ = sample_sites(pwm, len(rows), rng)
     middle = (length - width) // 2
     starts = np.clip(middle + rng.integers(-centre_jitter, centre_jitter + 1, len(rows)), 0, length - width)
     for offset in range(width):

@@ -57,3 +57,19 @@ def bindreg_cli(*args: str, env: dict | None = None, check: bool = True) -> subp
     if check and result.returncode != 0:
         raise AssertionError(f"bindreg {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result
+
+
+@pytest.fixture(scope="session")
+def compendium(tmp_path_factory) -> Path:
+    """A small generated compendium (3 Mb genome, CTCF with co-factor YY1, 600 sites), built once."""
+    from bindreg.compendium import generate_compendium
+
+    folder = tmp_path_factory.mktemp("compendium") / "ctcf"
+    generate_compendium(folder, "CTCF:YY1", genome_mb=3, sites_per_tf=600, seed=11)
+    return folder
+
+
+def write_genome(path: Path, records: dict[str, str]) -> Path:
+    path.write_text("".join(f">{name}\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n"
+                            for name, seq in records.items()))
+    return path

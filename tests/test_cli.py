@@ -67,3 +67,43 @@ def test_data_encode_and_show(tmp_path, zeng_files):
     trained = runner.invoke(app, ["run", "--model", "1layer", "--data", str(store), "--budget", "smoke", "-q",
                                   "--out", str(tmp_path / "run")])
     assert trained.exit_code == 0, trained.output
+
+
+def test_prepare_occupancy_prints_matching_and_trains(tmp_path, compendium):
+    store = tmp_path / "occupancy.zarr"
+    prepared = bindreg_cli("data", "prepare", "--task", "occupancy", "--genome", str(compendium / "genome.fa"),
+                           "--peaks", str(compendium / "peaks" / "CTCF.narrowPeak"), "--tf", "CTCF", "-q",
+                           "-o", str(store), "--plot", str(tmp_path / "matching.png"))
+    assert "GC content KS: before" in prepared.stdout and "motif score KS: before" in prepared.stdout
+    assert (tmp_path / "matching.png").read_bytes()[:4] == b"\x89PNG"
+    assert "dropped records: contains_n" in prepared.stdout and "overlapping" in prepared.stdout
+    trained = runner.invoke(app, ["run", "--model", "1layer", "--task", "occupancy", "--data", str(store),
+                                  "--budget", "smoke", "-q", "--out", str(tmp_path / "run")])
+    assert trained.exit_code == 0 and "(occupancy)" in trained.output, trained.output
+    refused = bindreg_cli("run", "--model", "1layer", "--task", "occupancy", "--budget", "smoke", "-q", check=False)
+    assert refused.returncode == 1 and "built from a genome and peaks" in refused.stderr
+
+
+def test_generate_compendium_command(tmp_path):
+    result = bindreg_cli("data", "generate-compendium", str(tmp_path / "c"), "--tfs", "GATA1", "--genome-mb", "0.5",
+                         "--sites", "40", "-q")
+    assert "GATA1" in result.stdout and (tmp_path / "c" / "peaks" / "GATA1.narrowPeak").exists()
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing_chromosome", "p.narrowPeak:2: chromosome 'chr9' is not in the genome genome.fa"),
+    ("short_narrowpeak", "p.narrowPeak:1: narrowPeak needs 10 tab-separated columns"),
+    ("unknown_tf", "no JASPAR CORE motif named 'NOTATF1'"),
+])
+def test_bad_genome_inputs_are_one_line(tmp_path, compendium, case, message):
+    good = (compendium / "peaks" / "CTCF.narrowPeak").read_text().splitlines()[:3]
+    lines = {"missing_chromosome": [good[0], "chr9\t10\t300\t.\t0\t.\t5\t5\t5\t100"],
+             "short_narrowpeak": ["chr1\t100000\t100300\t.\t0\t."], "unknown_tf": good}[case]
+    peaks = tmp_path / "p.narrowPeak"
+    peaks.write_text("\n".join(lines) + "\n")
+    result = bindreg_cli("data", "prepare", "--task", "occupancy", "--genome", str(compendium / "genome.fa"),
+                         "--peaks", str(peaks), "--tf", "NOTATF1" if case == "unknown_tf" else "CTCF", "-q",
+                         "-o", str(tmp_path / "s.zarr"), check=False)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") == 0 and message in result.stderr, result.stderr
+    assert not (tmp_path / "s.zarr").exists()
