@@ -32,7 +32,11 @@ def register_tasks(register):
     """Called once at start-up; call ``register(Task(...))`` for each learning task.
 
     A task turns the sequences read from an input into labelled examples, for
-    example by adding dinucleotide-shuffled negatives (motif discovery).
+    example by adding dinucleotide-shuffled negatives (motif discovery). A task
+    that can be built from a genome and peak calls (``bindreg data prepare``)
+    also gives ``from_genome(GenomeInputs, rng) -> DatasetInputs`` (occupancy:
+    FIMO motif instances labelled by peak overlap, negatives matched on GC and
+    motif score).
     """
 
 
