@@ -284,11 +284,20 @@ def data_generate_compendium(
 
 
 @data_app.command("show")
-def data_show(store: Annotated[Path, typer.Argument(help="A Zarr store made by bindreg.")]):
-    """Validate a store and print its counts and provenance."""
-    from .store import open_store
+def data_show(store: Annotated[Path, typer.Argument(help="A Zarr store made by bindreg.")],
+              as_json: Annotated[bool, typer.Option("--json", help="Print the full provenance as JSON.")] = False):
+    """Validate a store and print its counts and provenance.
 
-    _describe(store, open_store(store))
+    Example: [bold]bindreg data show gm12878.zarr --json[/bold]
+    """
+    from .store import open_store, provenance
+
+    dataset = open_store(store)
+    if as_json:
+        typer.echo(json.dumps({"attrs": {k: v for k, v in dataset.attrs.items() if k != "provenance"},
+                               "provenance": provenance(dataset)}, indent=2, sort_keys=True))
+        return
+    _describe(store, dataset)
 
 
 def _describe(path: Path, dataset) -> None:
@@ -311,7 +320,12 @@ def _describe(path: Path, dataset) -> None:
             before, after = matching[key]["before"], matching[key]["after"]
             typer.echo(f"    {label:>11} KS: before D={before['statistic']:.3f} p={before['pvalue']:.3g}; "
                        f"after D={after['statistic']:.3f} p={after['pvalue']:.3g}")
-    typer.echo("  provenance " + json.dumps(record, sort_keys=True))
+    for entry in record.get("inputs", []):
+        typer.echo(f"  input ({entry.get('role', '?')}): {entry.get('path')} sha256 {entry.get('sha256', '?')[:16]}...")
+    details = {k: v for k, v in record.items() if k not in ("inputs", "matching", "dropped")
+               and not isinstance(v, (dict, list))}
+    typer.echo("  " + ", ".join(f"{k}: {v}" for k, v in sorted(details.items())))
+    typer.echo(f"  full provenance: bindreg data show {path} --json")
 
 
 def main() -> None:
