@@ -20,6 +20,7 @@ from . import __version__
 from .catalog import DatasetInputs, SequenceFormat
 from .errors import BindregError, unknown_name
 from .formats import apply_label_file
+from .fsutil import sha256_file
 from .plugins import get_registry
 from .sequences import SequenceSet
 from .store import build_dataset, open_store, write_store
@@ -28,14 +29,6 @@ from .store import build_dataset, open_store, write_store
 def home() -> Path:
     """Where bindreg keeps caches: ``$BINDREG_HOME``, default ``~/.cache/bindreg``."""
     return Path(os.environ.get("BINDREG_HOME") or Path.home() / ".cache" / "bindreg")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def is_store(path: Path) -> bool:
