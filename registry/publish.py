@@ -83,10 +83,11 @@ def project_root(repo: Path) -> Path:
     repo = Path(repo)
     if not repo.is_dir():
         raise BindregError(f"{repo}: no such directory; give the git repository to publish into with --repo")
-    root = Path(git(repo, "rev-parse", "--show-toplevel", check=False) or "")
-    if not str(root) or not (root / ".git").exists():
+    top = git(repo, "rev-parse", "--show-toplevel", check=False)
+    if not top:
         raise BindregError(f"{repo} is not a git repository; run `git init` there (and `dvc init`), "
                            "or give --repo")
+    root = Path(top)
     if not (root / ".dvc").is_dir():
         raise BindregError(f"{root} has no DVC project; run `dvc init` there and add a remote with "
                            "`dvc remote add -d store PATH_OR_URL`")
