@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,7 +66,9 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
         except ImportError:
             raise BindregError("onnxruntime is not installed; pip install onnxruntime, or use --engine mxnet") \
                 from None
-        session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+        options = ort.SessionOptions()
+        options.log_severity_level = 3  # MXNet's exporter lists weights as graph inputs; ORT warns once per weight
+        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         input_name = session.get_inputs()[0].name
         batch = int(info.get("onnx_batch", 1))
 
@@ -80,8 +83,10 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
         import mxnet as mx
         from mxnet import gluon
 
-        net = gluon.SymbolBlock.imports(str(bundle / "model-symbol.json"), ["data"],
-                                        str(bundle / "model-0000.params"), ctx=mx.cpu())
+        with warnings.catch_warnings():  # "Cannot decide type for ... data": it is float32, given below
+            warnings.simplefilter("ignore", UserWarning)
+            net = gluon.SymbolBlock.imports(str(bundle / "model-symbol.json"), ["data"],
+                                            str(bundle / "model-0000.params"), ctx=mx.cpu())
         return Scorer(engine, length, lambda chunk: net(mx.nd.array(chunk, dtype="float32")).asnumpy(), 1000)
     raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
 

@@ -192,6 +192,20 @@ def _artifact_meta(bundle: Path, archive_sha: str, manifest_sha: str) -> dict:
             "manifest_sha256": manifest_sha}
 
 
+@contextlib.contextmanager
+def _quiet_dvc_hints():
+    """Silence DVC's "To track the changes with git, run: git add ..." hint: bindreg commits them itself."""
+    import logging
+
+    hints = logging.getLogger("dvc.repo.scm_context")
+    level = hints.level
+    hints.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        hints.setLevel(level)
+
+
 def _commit_archive(root: Path, name: str, archive_rel: str, archive: Path, meta: dict) -> None:
     """Put the archive in place, dvc add + push it, record it in dvc.yaml and commit; undo all on failure."""
     from dvc.annotations import Artifact
@@ -215,7 +229,7 @@ def _commit_archive(root: Path, name: str, archive_rel: str, archive: Path, meta
             target.chmod(0o644)
             target.unlink()  # it may be a link into the DVC cache; never write through it
         shutil.copyfile(archive, target)
-        with Repo(str(root)) as dvc_repo:
+        with Repo(str(root)) as dvc_repo, _quiet_dvc_hints():
             # DVC resolves targets against the working directory, not the repository: use absolute paths.
             dvc_repo.add(str(target))
             try:

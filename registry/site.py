@@ -20,7 +20,7 @@ from .errors import BindregError
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222; }
 table { border-collapse: collapse; } th, td { padding: .35rem .7rem; border-bottom: 1px solid #ddd; text-align: left; }
-td img.logo { height: 110px; } img { max-width: 100%; } code { background: #f4f4f4; padding: 0 .2rem; }
+td img.logo { height: 180px; } img { max-width: 100%; } code { background: #f4f4f4; padding: 0 .2rem; }
 .meta { color: #666; font-size: .9rem; }
 """
 
