@@ -123,3 +123,12 @@ def test_unknown_model_is_one_line(published, tmp_path):
     assert result.returncode == 1 and "did you mean '1layer-toy-experiment'" in result.stderr
     result = _cli_in(work, env, "predict", "nothing-here", str(work), check=False)
     assert result.returncode == 1 and "bindreg pull nothing-here" in result.stderr
+
+
+def test_pull_from_a_git_url(published, tmp_path):
+    """A URL (here file://) is cloned; the archive still comes from the DVC remote the clone names."""
+    work, env = _elsewhere(tmp_path)
+    url = published["registry"].as_uri()
+    assert published["name"] in _cli_in(work, env, "models", "list", "--from", url).stdout
+    pulled = _cli_in(work, env, "pull", f"{published['name']}@v0.0.1", "--from", url)
+    assert "downloaded and verified" in pulled.stdout
