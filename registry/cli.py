@@ -45,7 +45,8 @@ data_app = _group(help="Encode, inspect and list datasets.")
 app.add_typer(data_app, name="data")
 models_app = _group(no_args_is_help=False, invoke_without_command=True,
                     help="With no subcommand: the architectures that installed plugins register. "
-                         "[bold]list[/bold] and [bold]show[/bold]: models published in a registry.")
+                         "[bold]list[/bold] and [bold]show[/bold]: models published in a registry.\n\n"
+                         "Example: [bold]bindreg models list --from ../registry[/bold]")
 app.add_typer(models_app, name="models")
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from bindreg.publish import publish_lock
 
-from conftest import bindreg_cli
+from conftest import BIN, bindreg_cli
 
 
 def _git(registry, *args):
@@ -49,3 +49,36 @@ def test_publish_needs_a_git_dvc_project(tmp_path, published):
     result = bindreg_cli("publish", str(published["run"]), "--repo", str(tmp_path), check=False)
     assert result.returncode == 1 and "is not a git repository" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_second_version_keeps_the_first_pullable(published, tmp_path):
+    from conftest import git_project
+
+    registry = git_project(tmp_path / "registry", tmp_path / "remote")
+    other_run = published["project"] / "runs" / "toy-seed1"
+    bindreg_cli("run", "--model", "1layer", "--data", str(published["project"] / "toy_experiment"), "--budget",
+                "smoke", "-q", "--seed", "1", "--out", str(other_run))
+    bindreg_cli("publish", str(published["run"]), "--repo", str(registry), "--name", "toy")
+    second = bindreg_cli("publish", str(other_run), "--repo", str(registry), "--name", "toy", "--stage", "prod")
+    assert "published toy@v0.0.2 (stage prod)" in second.stdout
+    assert len([p for p in (tmp_path / "remote").rglob("*") if p.is_file()]) == 2
+    older = bindreg_cli("pull", "toy@v0.0.1", "--from", str(registry), env={"BINDREG_HOME": str(tmp_path / "h")})
+    assert "toy@v0.0.1: downloaded and verified" in older.stdout
+
+
+def test_a_failed_push_leaves_the_registry_as_it_was(published, tmp_path):
+    from conftest import git_project
+
+    not_a_directory = tmp_path / "remote-file"
+    registry = git_project(tmp_path / "registry", tmp_path / "unused")
+    not_a_directory.write_text("a file where the remote should be\n")
+    subprocess.run([str(BIN / "dvc"), "remote", "modify", "store", "url", str(not_a_directory)], cwd=registry,
+                   check=True, capture_output=True)
+    _git(registry, "commit", "-qam", "remote is a file")
+    head = _git(registry, "rev-parse", "HEAD")
+    result = bindreg_cli("publish", str(published["run"]), "--repo", str(registry), check=False)
+    assert result.returncode == 1 and "dvc push of models/1layer-toy-experiment.tar" in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert _git(registry, "rev-parse", "HEAD") == head and _git(registry, "tag", "-l") == ""
+    assert _git(registry, "status", "--porcelain", "--untracked-files=all", "--", "dvc.yaml", "models") == ""
+    assert not (registry / "dvc.yaml").exists()
