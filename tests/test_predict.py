@@ -46,3 +46,18 @@ def test_bad_fasta_is_one_clear_error(published, tmp_path):
     fasta.write_text(">ok\nACGT\n>bad\nACGRT\n")
     with pytest.raises(BindregError, match=r"bad.fa:3: character 'R' at position 4"):
         predict_fasta(str(published["run"]), fasta)
+
+
+def test_onnxruntime_engine_does_not_import_mxnet(published, tmp_path):
+    import subprocess
+    import sys
+
+    from bindreg.bundle import build_bundle
+
+    bundle = build_bundle(published["run"], tmp_path / "bundle", "toy")
+    fasta = tmp_path / "x.fa"
+    fasta.write_text(">a\n" + "ACGT" * 30 + "\n")
+    code = ("import sys; from bindreg.predict import predict_fasta; "
+            f"predict_fasta({str(bundle)!r}, {str(fasta)!r}, 'onnxruntime'); print('mxnet' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
