@@ -196,9 +196,10 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
                                    f"dvc.yaml (expected {meta['archive_sha256'][:12]}..., got {actual[:12]}...); "
                                    "the remote copy is corrupt, nothing was kept")
             extract_archive(archive, unpacked, label)
-            if sha256_file(unpacked / "manifest.json") != meta.get("manifest_sha256"):
-                raise BindregError(f"{label}: manifest.json does not match the sha256 recorded in dvc.yaml; "
-                                   "the bundle was altered, nothing was kept")
+            manifest = unpacked / "manifest.json"
+            if not manifest.is_file() or sha256_file(manifest) != meta.get("manifest_sha256"):
+                raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 recorded in "
+                                   "dvc.yaml; the bundle was altered, nothing was kept")
             verify_manifest(unpacked, label)
             worst = check_expectations(unpacked, label)
             with atomic_directory(target) as final:
