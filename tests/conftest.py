@@ -10,6 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# The dvc CLI would otherwise try to send usage analytics and check for updates over the network.
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("DVC_TEST", "1")
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BIN = Path(sys.executable).parent
 
