@@ -34,8 +34,8 @@ class _OneLineErrors(TyperGroup):
 
 
 def _group(**kwargs) -> typer.Typer:
-    return typer.Typer(cls=_OneLineErrors, no_args_is_help=True, pretty_exceptions_enable=False,
-                       rich_markup_mode="rich", **kwargs)
+    options = {"no_args_is_help": True, **kwargs}
+    return typer.Typer(cls=_OneLineErrors, pretty_exceptions_enable=False, rich_markup_mode="rich", **options)
 
 
 app = _group(help="bindreg: train, compare and share models of where transcription factors bind DNA.\n\n"
@@ -43,6 +43,11 @@ app = _group(help="bindreg: train, compare and share models of where transcripti
                   "minutes), then [bold]bindreg models[/bold] and [bold]bindreg plugins[/bold].")
 data_app = _group(help="Encode, inspect and list datasets.")
 app.add_typer(data_app, name="data")
+models_app = _group(no_args_is_help=False, invoke_without_command=True,
+                    help="With no subcommand: the architectures that installed plugins register. "
+                         "[bold]list[/bold] and [bold]show[/bold]: models published in a registry.\n\n"
+                         "Example: [bold]bindreg models list --from ../registry[/bold]")
+app.add_typer(models_app, name="models")
 
 
 class Budget(str, Enum):
@@ -138,17 +143,160 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
     Console(width=160).print(table)
 
 
-@app.command()
-def models():
-    """List the architectures that installed plugins register.
+@models_app.callback()
+def models(ctx: typer.Context):
+    """List the architectures that installed plugins register; [bold]models list[/bold] lists published models.
 
     Example: [bold]bindreg models[/bold]
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from .plugins import get_registry
 
     catalog = get_registry().architectures
     _table([[a.name, a.description, catalog.plugin_of(a.name)] for a in catalog],
            ["model", "description", "plugin"])
+
+
+FromRepo = Annotated[Optional[str], typer.Option("--from", help="Git repository (path or URL) the models are "
+                                                 "published in; default: the current repository.")]
+
+
+@models_app.command("list")
+def models_list(repo: FromRepo = None):
+    """List the models published in a registry: latest version, stages, task, experiment, test AUROC.
+
+    Example: [bold]bindreg models list --from ../registry[/bold]
+    """
+    from .pull import list_models
+
+    _table([[m["name"], m["latest"], ", ".join(f"{k}: {v}" for k, v in m["stages"].items()) or "-",
+             str(m["meta"].get("task", "?")), str(m["meta"].get("dataset", "?")), str(m["meta"].get("auroc", "?")),
+             str(len(m["versions"]))] for m in list_models(repo)],
+           ["name", "latest", "stages", "task", "experiment", "test AUROC", "versions"])
+
+
+@models_app.command("show")
+def models_show(spec: Annotated[str, typer.Argument(help="NAME or NAME@vX.Y.Z.")], repo: FromRepo = None):
+    """Show one published model: its versions, stages and the facts recorded when it was published.
+
+    Example: [bold]bindreg models show 1layer-zeng-md-stat3-helas3 --from ../registry[/bold]
+    """
+    from .pull import show_model
+
+    typer.echo(json.dumps(show_model(spec, repo), indent=2, sort_keys=True))
+
+
+@app.command()
+def card(run_dir: Annotated[Path, typer.Argument(help="A run directory written by `bindreg run`.")]):
+    """Write a run's model card again (card.md, motifs.tsv, motif_logos.png); runs write one already.
+
+    Example: [bold]bindreg card runs/zeng_md_stat3_helas3/discovery/1layer_128motif-seed0[/bold]
+    """
+    from .cards import rewrite_card, significant
+
+    matched = [(m.index, significant(m)) for m in rewrite_card(run_dir) if significant(m)]
+    typer.echo(f"{run_dir / 'card.md'}: {len(matched)} first-layer filter(s) match a JASPAR motif"
+               + (": " + ", ".join(f"filter {i} {b['name']} ({b['matrix_id']})" for i, b in matched[:8])
+                  + (" ..." if len(matched) > 8 else "") if matched else ""))
+
+
+@app.command()
+def publish(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory written by `bindreg run`.")],
+    repo: Annotated[Path, typer.Option(help="Git repository with DVC and a default remote.")] = Path("."),
+    name: Annotated[Optional[str], typer.Option(help="Artifact name (default: MODEL-DATASET, lower case, "
+                                                "'-' for '_').")] = None,
+    version: Annotated[Optional[str], typer.Option(help="vX.Y.Z (default: the next version).")] = None,
+    stage: Annotated[Optional[str], typer.Option(help="Also assign this stage, e.g. prod.")] = None,
+    wait: Annotated[float, typer.Option(help="Seconds to wait for another publish into the same "
+                                        "repository before refusing.")] = 60.0,
+):
+    """Publish a run: bundle (network, ONNX, card, test.expect, sha256 manifest) -> DVC artifact, GTO tag, dvc push.
+
+    Example: [bold]bindreg publish runs/zeng_md_stat3_helas3/discovery/1layer-seed0 --stage prod[/bold]
+    """
+    from .publish import publish as publish_run
+
+    result = publish_run(run_dir, repo, name=name, version=version, stage=stage, wait=wait)
+    if result.already:
+        typer.echo(f"{result.tag} already holds this bundle (archive sha256 {result.archive_sha256[:12]}...); "
+                   "nothing new was published")
+    else:
+        typer.echo(f"published {result.tag}{f' (stage {result.stage})' if result.stage else ''} in {result.repo}; "
+                   f"archive sha256 {result.archive_sha256}")
+
+
+@app.command()
+def pull(spec: Annotated[str, typer.Argument(help="NAME or NAME@vX.Y.Z.")], repo: FromRepo = None):
+    """Download a published model through DVC, verify every sha256 and its expected predictions, cache it.
+
+    Example: [bold]bindreg pull 1layer-zeng-md-stat3-helas3@v0.0.1 --from ../registry[/bold]
+    """
+    from .pull import pull as pull_model
+
+    result = pull_model(spec, repo)
+    checks = ", ".join(f"{engine} within {worst:.1e}" for engine, worst in result.worst_difference.items())
+    state = f"downloaded and verified (sha256 of every file; test.expect: {checks})" if result.downloaded \
+        else "already cached; sha256 of every file re-checked"
+    typer.echo(f"{result.name}@{result.version}: {state}\n{result.directory}")
+
+
+class Engine(str, Enum):
+    mxnet = "mxnet"
+    onnxruntime = "onnxruntime"
+
+
+@app.command()
+def predict(
+    model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
+    fasta: Annotated[Path, typer.Argument(help="FASTA of sequences of any length.")],
+    engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write name<TAB>score here instead of "
+                                                "to stdout.")] = None,
+    stride: Annotated[int, typer.Option(help="Window step for sequences longer than the model's input.",
+                                        min=1)] = 1,
+):
+    """Score sequences: P(bound); longer ones by their best window, shorter ones padded with N.
+
+    Example: [bold]bindreg predict 1layer-zeng-md-stat3-helas3 peaks.fa --engine onnxruntime -o scores.tsv[/bold]
+    """
+    from .predict import predict_fasta
+
+    names, scores = predict_fasta(model, fasta, engine.value, out, stride)
+    if out is None:
+        typer.echo("name\tscore")
+        for name, score in zip(names, scores.tolist()):
+            typer.echo(f"{name}\t{score!r}")
+    else:
+        typer.echo(f"{len(names)} sequences scored with {engine.value} -> {out}")
+
+
+@app.command("test")
+def test_model(model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle.")]):
+    """Re-check a downloaded model: every sha256, then its expected predictions with MXNet and onnxruntime.
+
+    Example: [bold]bindreg test 1layer-zeng-md-stat3-helas3[/bold]
+    """
+    from .pull import recheck
+
+    result = recheck(model)
+    typer.echo(f"{model}: sha256 of every file ok; test.expect ok ("
+               + ", ".join(f"{e} within {w:.1e}" for e, w in result["worst_difference"].items())
+               + f")\n{result['directory']}")
+
+
+@app.command()
+def site(out: Annotated[Path, typer.Argument(help="Folder to write the static site into (replaced).")],
+         repo: FromRepo = None):
+    """Render a static site of a registry: an index (task, experiment, AUROC, logo) and a page per card.
+
+    Example: [bold]bindreg site public --from ../registry[/bold]
+    """
+    from .site import render_site
+
+    rows = render_site(out, repo)
+    typer.echo(f"{len(rows)} model page(s) -> {out / 'index.html'}")
 
 
 @app.command()

@@ -11,7 +11,8 @@ A run directory holds::
     test_predictions.csv  name, label, score for every test sequence
     roc.csv, pr.csv       curve points;  curves.png  the same, drawn
     model-symbol.json, model-0000.params   the exported network (best iteration)
-    card.md               a short model card (YAML front matter + Markdown)
+    card.md               the model card (bindreg.cards): YAML front matter + Markdown,
+    motif_logos.png, motifs.tsv   first-layer filters as logos, matched to JASPAR
 
 It is written to a temporary sibling and renamed into place when complete.
 """
@@ -31,17 +32,14 @@ import mxnet as mx
 import numpy as np
 
 from . import __version__
+from .cards import write_card
 from .datasets import prepare
 from .devices import context
 from .evaluation import curves
 from .fsutil import atomic_directory, write_json_atomic
 from .plugins import get_registry
-from .store import counts
+from .store import counts, provenance
 from .training import Protocol, ProtocolResult, load_splits, run_protocol
-
-PAPER_CITATION = ("Zeng H, Edwards MD, Liu G, Gifford DK. Convolutional neural network architectures "
-                  "for predicting DNA-protein binding. Bioinformatics 32(12):i121-i127 (2016). "
-                  "doi:10.1093/bioinformatics/btw255")
 
 
 @dataclass
@@ -79,6 +77,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "seed": seed,
         "device": str(ctx),
         "counts": counts(dataset),
+        "provenance": provenance(dataset),
         "sequence_length": int(dataset.attrs["sequence_length"]),
         "versions": {"bindreg": __version__, "mxnet": mx.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
@@ -86,8 +85,9 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
-    names = dataset["name"].values[dataset["split"].values == "test"]
-    _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels)
+    is_test = dataset["split"].values == "test"
+    _write_run_directory(directory, identity, metrics, result, dataset["name"].values[is_test],
+                         splits["test"].labels, dataset["onehot"].values[is_test])
     return RunSummary(directory, metrics)
 
 
@@ -109,7 +109,7 @@ def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResu
 
 
 def _write_run_directory(directory: Path, identity: dict, metrics: dict, result: ProtocolResult,
-                         test_names: np.ndarray, test_labels: np.ndarray) -> None:
+                         test_names: np.ndarray, test_labels: np.ndarray, test_onehot: np.ndarray) -> None:
     with atomic_directory(directory) as scratch:
         write_json_atomic(scratch / "metrics.json", metrics)
         write_json_atomic(scratch / "run.json", identity)
@@ -130,7 +130,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                    zip(points["pr"]["recall"], points["pr"]["precision"]))
         result.final.net.export(str(scratch / "model"))
         _plot(scratch / "curves.png", identity, metrics, result, points)
-        (scratch / "card.md").write_text(_card(identity, metrics))
+        write_card(scratch, identity, metrics, test_onehot, test_labels)
 
 
 CURVE_METRICS = ("accuracy", "auroc", "auprc", "loss")
@@ -171,42 +171,3 @@ def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, poi
     figure.tight_layout()
     figure.savefig(path, dpi=110)
     plt.close(figure)
-
-
-def _card(identity: dict, metrics: dict) -> str:
-    """A short card; the front matter follows the Hugging Face model-card fields."""
-    import yaml
-
-    protocol = metrics["protocol"]
-    test = metrics["test"]
-    front = {
-        "library_name": "bindreg",
-        "tags": ["dna", "transcription-factor-binding", identity["task"], identity["model"]],
-        "datasets": [identity["dataset"]],
-        "model-index": [{"name": f"{identity['model']}-{identity['dataset']}-{identity['task']}",
-                         "results": [{"task": {"type": "binary-classification", "name": identity["task"]},
-                                      "dataset": {"name": identity["dataset"], "type": identity["dataset"]},
-                                      "metrics": [{"type": k, "value": round(test[k], 4)}
-                                                  for k in ("auroc", "auprc", "accuracy")]}]}],
-        "bindreg": {"architecture": identity["model"], "plugin": identity["plugin"], "task": identity["task"],
-                    "hyperparameters": metrics["hyperparameters"], "budget": protocol["budget"],
-                    "reduced_budget": protocol["reduced"], "both_strands": protocol["both_strands"],
-                    "store_content_sha256": identity["store_content_sha256"], "versions": identity["versions"]},
-    }
-    budget_line = (f"**Reduced budget ({protocol['budget']})**: {protocol['settings']} settings x "
-                   f"{protocol['search_minibatches']} minibatches of search, {protocol['train_minibatches']} "
-                   "minibatches of training; less than the paper's protocol, so expect lower scores than a full run."
-                   if protocol["reduced"] else
-                   f"Full protocol: {protocol['settings']} settings x {protocol['search_minibatches']} minibatches "
-                   f"of search, then {protocol['train_minibatches']} minibatches of training.")
-    strands = ("Trained on both strands (reverse complements added) and scored as the mean over both strands."
-               if protocol["both_strands"] else "Trained and scored on the given strand only, as in the paper.")
-    return "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n" + "\n".join([
-        f"# {identity['model']} on {identity['dataset']} ({identity['task']})", "",
-        f"Test AUROC **{test['auroc']:.4f}**, AUPRC {test['auprc']:.4f}, accuracy {test['accuracy']:.4f} "
-        f"(best iteration {metrics['best_iteration']}).", "", budget_line, strands, "",
-        f"Hyper-parameters: {json.dumps(metrics['hyperparameters'])}.", "",
-        "Intended use: scoring DNA sequences of the training length for binding of the factor behind "
-        "this dataset. Limitations: trained on one experiment; motif-discovery models separate genomic "
-        "from shuffled sequence and overstate accuracy on genomic negatives.", "",
-        f"Citation: {PAPER_CITATION}", ""])

@@ -10,6 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+# The dvc CLI would otherwise try to send usage analytics and check for updates over the network.
+os.environ.setdefault("DVC_NO_ANALYTICS", "1")
+os.environ.setdefault("DVC_TEST", "1")
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BIN = Path(sys.executable).parent
 
@@ -39,24 +43,29 @@ def random_sequences(count: int, length: int = 101, seed: int = 0, motif: str | 
 @pytest.fixture
 def zeng_files(tmp_path) -> Path:
     """A folder in the Zeng release layout: train.data and test.data with a planted motif."""
-    folder = tmp_path / "toy_experiment"
-    folder.mkdir()
-    for name, count, seed in (("train.data", 600, 1), ("test.data", 150, 2)):
+    return write_zeng_experiment(tmp_path / "toy_experiment")
+
+
+def bindreg_cli(*args: str, env: dict | None = None, check: bool = True,
+               cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run the installed ``bindreg`` console script in a subprocess (entry points load for real)."""
+    result = subprocess.run([str(BIN / "bindreg"), *args], capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, timeout=600, cwd=cwd)
+    if check and result.returncode != 0:
+        raise AssertionError(f"bindreg {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150) -> Path:
+    """A Zeng-layout experiment (train.data + test.data) with a planted 18-mer in the positives."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, count, seed in (("train.data", train, 1), ("test.data", test, 2)):
         pos = random_sequences(count, seed=seed, motif="CCGCGTGACGTCACGCGG")
         neg = random_sequences(count, seed=seed + 100)
         lines = [f">chr1:{i}-{i + 100} {s} 1" for i, s in enumerate(pos)]
         lines += [f">chr1:{i}-{i + 100}_shuf {s} 0" for i, s in enumerate(neg)]
         (folder / name).write_text("\n".join(lines) + "\n")
     return folder
-
-
-def bindreg_cli(*args: str, env: dict | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run the installed ``bindreg`` console script in a subprocess (entry points load for real)."""
-    result = subprocess.run([str(BIN / "bindreg"), *args], capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, timeout=600)
-    if check and result.returncode != 0:
-        raise AssertionError(f"bindreg {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result
 
 
 @pytest.fixture(scope="session")
@@ -73,3 +82,32 @@ def write_genome(path: Path, records: dict[str, str]) -> Path:
     path.write_text("".join(f">{name}\n" + "\n".join(seq[i:i + 60] for i in range(0, len(seq), 60)) + "\n"
                             for name, seq in records.items()))
     return path
+
+
+def git_project(root: Path, remote: Path) -> Path:
+    """A git repository with DVC initialised and ``remote`` (a directory) as its default DVC remote."""
+    root.mkdir(parents=True, exist_ok=True)
+    remote.mkdir(parents=True, exist_ok=True)
+    for command in (["git", "init", "-q", "-b", "main"], ["git", "config", "user.name", "bindreg tests"],
+                    ["git", "config", "user.email", "tests@bindreg.invalid"], [str(BIN / "dvc"), "init", "-q"],
+                    [str(BIN / "dvc"), "config", "core.analytics", "false"],
+                    [str(BIN / "dvc"), "remote", "add", "-d", "store", str(remote)],
+                    ["git", "add", "-A"], ["git", "commit", "-q", "-m", "DVC project with a local remote"]):
+        subprocess.run(command, cwd=root, check=True, capture_output=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory):
+    """A run smoke-trained in one project, published (stage prod) into a separate local git + DVC
+    repository whose DVC remote is a local directory."""
+    base = tmp_path_factory.mktemp("published")
+    project = base / "project"
+    data = write_zeng_experiment(project / "toy_experiment")
+    registry = git_project(base / "registry", base / "remote")
+    run_dir = project / "runs" / "toy"
+    bindreg_cli("run", "--model", "1layer", "--data", str(data), "--budget", "smoke", "-q", "--out", str(run_dir),
+                cwd=project)
+    result = bindreg_cli("publish", str(run_dir), "--repo", str(registry), "--stage", "prod", cwd=project)
+    return {"base": base, "project": project, "registry": registry, "remote": base / "remote", "run": run_dir,
+            "name": "1layer-toy-experiment", "publish_output": result.stdout}
