@@ -129,6 +129,18 @@ def jaspar_vertebrates() -> tuple[list[dict], list[np.ndarray]]:
     return _JASPAR
 
 
+def warm_up() -> None:
+    """Compile TOMTOM's numba kernels once (about 90 s on 2 cores, then cached on disk).
+
+    ``make setup`` calls this so that a newcomer's first ``bindreg run`` does not pay
+    the compile inside its card.
+    """
+    from memelite import tomtom
+
+    query = np.full((4, 8), 0.25, dtype=np.float64)
+    tomtom([query], [np.full((4, 10), 0.25, dtype=np.float64)], n_jobs=1)
+
+
 def match_jaspar(motifs: list[FilterMotif], keep: int = 3) -> None:
     """Fill each motif's ``matches`` with its best JASPAR hits by TOMTOM p-value.
 
