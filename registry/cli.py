@@ -75,7 +75,7 @@ def _progress(quiet: bool):
 
 @app.command()
 def run(
-    model: Annotated[str, typer.Option("--model", "-m", help="Architecture name (see `bindreg models`).")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Architecture or baseline name (see `bindreg models`).")],
     task: Annotated[str, typer.Option("--task", "-t", help="Task name, e.g. discovery.")] = "discovery",
     data: Annotated[str, typer.Option("--data", "-d", help="Registered dataset name or a path to a .data, "
                                       ".seq or FASTA file, an experiment folder, or a Zarr store.")]
@@ -128,6 +128,66 @@ def run(
     typer.echo(f"run directory: {summary.directory}")
 
 
+class Executor(str, Enum):
+    serial = "serial"
+    dask = "dask"
+
+
+@app.command()
+def compare(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report folder to write (replaced whole).")],
+    data: Annotated[list[str], typer.Option("--data", "-d", help="A dataset (name, file, folder or store); "
+                                            "repeat once per experiment.")],
+    models: Annotated[str, typer.Option("--models", "-m", help="Comma-separated models and baselines "
+                                        "(see `bindreg models`).")] = "1layer,1layer_128motif,deepbind,kmer_lr,pwm",
+    task: Annotated[str, typer.Option("--task", "-t", help="Task name.")] = "discovery",
+    budget: Annotated[Budget, typer.Option(help="Protocol budget of the networks.")] = Budget.paper,
+    settings: Annotated[Optional[int], typer.Option(help="Hyper-parameter settings to search.", min=1)] = None,
+    search_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches per searched setting.",
+                                                              min=1)] = None,
+    train_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches of final training.", min=1)]
+    = None,
+    seed: Annotated[int, typer.Option(help="Seed of every run (same seed, same result, on any executor).")] = 0,
+    sizes: Annotated[str, typer.Option(help="Training-set sizes of the data-size study, comma-separated; each is "
+                                       "run where the data have more ('' for none).")] = "2500,10000,40000",
+    size_models: Annotated[str, typer.Option(help="Models of the data-size study.")]
+    = "1layer,1layer_128motif,2layer,3layer",
+    reference: Annotated[Optional[str], typer.Option(help="Model on the x axis of the scatter plots "
+                                                     "(default: deepbind if run, else 1layer).")] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting MODEL.NAME=VALUE, "
+                                                        "e.g. pwm.tf=STAT3 or gkmsvm.max_positives=1000.")] = None,
+    executor: Annotated[Executor, typer.Option(help="serial: one run after another here; dask: Dask "
+                                               "distributed (a local cluster unless --scheduler).")] = Executor.serial,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, tcp://host:port.")] = None,
+    workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.", min=1)] = 2,
+    runs: Annotated[str, typer.Option(help="Run store shared by all workers: a folder or an fsspec URL. "
+                                      "Finished runs in it are reused.")] = "runs",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+):
+    """Compare models x experiments for one task, as Zeng et al. did, and write a report.
+
+    Runs what is missing (finished runs are found by model, dataset content hash, task, settings and seed), then writes report.md, a self-contained report.html and PNG figures: AUC distributions, scatter against a reference with R², the AUC-change heat map against 1layer (Ward clustering), AUC against training-set size, seconds per 500,000 samples, Wilcoxon p-values and which of the paper's findings hold.
+
+    Example: [bold]bindreg compare -d ../shared/data/zeng_md_stat3_helas3 -d ../shared/data/zeng_md_stat3_gm12878 -m 1layer,1layer_128motif,deepbind,gkmsvm --budget demo -o report[/bold]
+    """
+    from .compare import compare as run_compare, parse_options
+    from .training import BUDGETS
+
+    protocol = BUDGETS[budget.value].with_overrides(
+        settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches)
+    summary = run_compare([m.strip() for m in models.split(",") if m.strip()], data, task, protocol, out,
+                          runs=runs, seed=seed, executor=executor.value, scheduler=scheduler, workers=workers,
+                          sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
+                          size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
+                          reference=reference, options=parse_options(option or []), progress=not quiet)
+    typer.echo(f"{summary['runs']} runs ({summary['reused']} reused) on {len(summary['experiments'])} experiments")
+    for model, value in sorted(summary["median_auc"].items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {model:>18}: median AUC {value:.4f}")
+    held = [f for f in summary["findings"] if f["holds"] is not None]
+    typer.echo(f"paper findings holding here: {sum(f['holds'] for f in held)} of {len(held)} tested")
+    typer.echo(f"report: {out / 'report.html'}")
+
+
 def _table(rows: list[list[str]], header: list[str]) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -140,15 +200,16 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
 
 @app.command()
 def models():
-    """List the architectures that installed plugins register.
+    """List the architectures and baselines that installed plugins register (both run with --model).
 
     Example: [bold]bindreg models[/bold]
     """
     from .plugins import get_registry
 
-    catalog = get_registry().architectures
-    _table([[a.name, a.description, catalog.plugin_of(a.name)] for a in catalog],
-           ["model", "description", "plugin"])
+    registry = get_registry()
+    _table([[a.name, kind, a.description, catalog.plugin_of(a.name)]
+            for kind, catalog in (("network", registry.architectures), ("baseline", registry.baselines))
+            for a in catalog], ["model", "kind", "description", "plugin"])
 
 
 @app.command()
