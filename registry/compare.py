@@ -142,6 +142,7 @@ def _publish(scratch: Path, target: str) -> None:
         fs, path = fsspec.core.url_to_fs(target)
         if fs.exists(f"{path}/metrics.json"):
             return
+        fs.makedirs(path, exist_ok=True)
         # metrics.json goes last: until it is there, readers treat the run as not finished.
         for item in sorted(scratch.iterdir(), key=lambda p: p.name == "metrics.json"):
             fs.put(str(item), f"{path}/{item.name}", recursive=item.is_dir())

@@ -78,7 +78,7 @@ def plot_distribution(models, matrix, path: Path) -> None:
     order = sorted(range(len(models)), key=lambda i: np.nanmedian(matrix[i]))
     figure, axis = plt.subplots(figsize=(max(6, 0.7 * len(models) + 2), 4.5))
     values = [matrix[i][~np.isnan(matrix[i])] for i in order]
-    axis.boxplot(values, vert=True, showfliers=False)
+    axis.boxplot(values, showfliers=False)
     rng = np.random.default_rng(0)
     for position, v in enumerate(values, start=1):
         axis.scatter(position + rng.uniform(-0.15, 0.15, len(v)), v, s=12, alpha=0.7, color="tab:blue")
