@@ -7,6 +7,7 @@ is caught, so a real bug still shows its traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -136,9 +137,9 @@ class Executor(str, Enum):
 @app.command()
 def compare(
     out: Annotated[Path, typer.Option("--out", "-o", help="Report folder to write (replaced whole).")],
-    data: Annotated[list[str], typer.Option("--data", "-d", help="A dataset (name, file, folder or store); "
-                                            "repeat once per experiment.")],
-    models: Annotated[str, typer.Option("--models", "-m", help="Comma-separated models and baselines "
+    data: Annotated[list[str], typer.Option("--data", "-d", help="A dataset (name, file, folder or store; "
+                                            "a glob such as 'stores/*.zarr' is expanded); repeat once per experiment.")],
+    models: Annotated[str, typer.Option("--models", "-m", help="Models and baselines, comma- or space-separated "
                                         "(see `bindreg models`).")] = "1layer,1layer_128motif,deepbind,kmer_lr,pwm",
     task: Annotated[str, typer.Option("--task", "-t", help="Task name.")] = "discovery",
     budget: Annotated[Budget, typer.Option(help="Protocol budget of the networks.")] = Budget.paper,
@@ -162,6 +163,8 @@ def compare(
     workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.", min=1)] = 2,
     runs: Annotated[str, typer.Option(help="Run store shared by all workers: a folder or an fsspec URL. "
                                       "Finished runs in it are reused.")] = "runs",
+    params: Annotated[Optional[Path], typer.Option(help="A DVC params.yaml whose models (list), budget, seed "
+                                                   "and sizes (list) replace those options.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ):
     """Compare models x experiments for one task, as Zeng et al. did, and write a report.
@@ -170,12 +173,18 @@ def compare(
 
     Example: [bold]bindreg compare -d ../shared/data/zeng_md_stat3_helas3 -d ../shared/data/zeng_md_stat3_gm12878 -m 1layer,1layer_128motif,deepbind,gkmsvm --budget demo -o report[/bold]
     """
-    from .compare import compare as run_compare, parse_options
+    from .compare import compare as run_compare, parse_options, read_params
     from .training import BUDGETS
 
+    if params is not None:
+        chosen = read_params(params)
+        models = ",".join(chosen.get("models", [models]))
+        budget = Budget(chosen.get("budget", budget.value))
+        seed = chosen.get("seed", seed)
+        sizes = ",".join(str(s) for s in chosen.get("sizes", sizes.split(",")))
     protocol = BUDGETS[budget.value].with_overrides(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches)
-    summary = run_compare([m.strip() for m in models.split(",") if m.strip()], data, task, protocol, out,
+    summary = run_compare([m for m in re.split(r"[,\s]+", models) if m], data, task, protocol, out,
                           runs=runs, seed=seed, executor=executor.value, scheduler=scheduler, workers=workers,
                           sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
                           size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
@@ -326,6 +335,8 @@ def data_generate_compendium(
     sites: Annotated[int, typer.Option(help="Planted motif sites per TF.", min=10)] = 2500,
     seed: Annotated[int, typer.Option(help="Seed: the same arguments give the same files.")] = 2016,
     bgzip: Annotated[bool, typer.Option(help="Write genome.fa.gz (bgzip) instead of genome.fa.")] = False,
+    spec: Annotated[Optional[Path], typer.Option(help="A JSON file of these settings (tfs, genome_mb, "
+                                                 "sites_per_tf, seed, bgzip); it overrides the options.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Generate a benchmark compendium: a synthetic genome of human composition with planted JASPAR sites, and narrowPeak files marking the bound ones.
@@ -334,9 +345,11 @@ def data_generate_compendium(
 
     Example: [bold]bindreg data generate-compendium compendium --tfs CTCF,GATA1:RUNX1 --genome-mb 20 --seed 2016[/bold]
     """
-    from .compendium import generate_compendium
+    from .compendium import generate_compendium, read_spec
 
-    manifest = generate_compendium(outdir, tfs, genome_mb, sites, seed, bgzip, progress=not quiet)
+    settings = {"tfs": tfs, "genome_mb": genome_mb, "sites_per_tf": sites, "seed": seed, "bgzip": bgzip,
+                **(read_spec(spec) if spec else {})}
+    manifest = generate_compendium(outdir, progress=not quiet, **settings)
     typer.echo(f"{outdir}: {manifest['genome_mb']} Mb genome ({manifest['genome']}), seed {manifest['seed']}")
     for entry in manifest["tfs"]:
         typer.echo(f"  {entry['tf']} {entry['motif']['matrix_id']} (co-factor {entry['cofactor']['name']}): "

@@ -74,7 +74,7 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
     if not data:
         raise BindregError("no datasets given; pass --data once per experiment (a name, file, folder or store)")
     jobs = []
-    for spec in data:
+    for spec in expand_globs(data):
         store, dataset = prepare(spec, task)
         sha, name = dataset.attrs["content_sha256"], dataset.attrs["dataset"]
         pool = counts(dataset)
@@ -91,6 +91,19 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
                 jobs.append(Job(model, str(store), name, task, protocol, seed, size,
                                 options.get(model, {}) if baseline else {}, key, target))
     return jobs
+
+
+def expand_globs(data: list[str]) -> list[str]:
+    """Each argument as given, or the sorted matches of a glob pattern that is not itself a path."""
+    import glob
+
+    expanded = []
+    for spec in data:
+        matches = sorted(glob.glob(spec)) if any(c in spec for c in "*?[") and not Path(spec).exists() else []
+        if any(c in spec for c in "*?") and not Path(spec).exists() and not matches:
+            raise BindregError(f"--data {spec!r}: the pattern matches nothing; check the path")
+        expanded.extend(matches or [spec])
+    return expanded
 
 
 def _read_finished(target: str) -> dict | None:
@@ -205,6 +218,22 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
     jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options)
     results = execute(jobs, executor, scheduler, workers, progress)
     return write_report(results, out, models, task, reference)
+
+
+def read_params(path: Path) -> dict:
+    """``models`` (a list), ``budget`` and ``seed`` from a DVC ``params.yaml``; absent keys are left out."""
+    import yaml
+
+    try:
+        params = yaml.safe_load(Path(path).read_text()) or {}
+    except FileNotFoundError:
+        raise BindregError(f"{path}: params file not found") from None
+    except yaml.YAMLError as exc:
+        raise BindregError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:120]})") from None
+    chosen = {k: params[k] for k in ("models", "budget", "seed", "sizes") if k in params}
+    if "models" in chosen and not (isinstance(chosen["models"], list) and chosen["models"]):
+        raise BindregError(f"{path}: models must be a non-empty list of model names")
+    return chosen
 
 
 def parse_options(values: list[str]) -> dict[str, dict]:
