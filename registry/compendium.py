@@ -29,7 +29,7 @@ import numpy as np
 
 from .errors import BindregError
 from .fsutil import atomic_directory, sha256_file, write_json_atomic, write_text_atomic
-from .genome import write_fasta
+from .genome import Genome, write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
 
 DEFAULT_COFACTORS = {"CTCF": "ZNF143", "GATA1": "RUNX1", "FOXA1": "HNF4A", "SPI1": "IRF4", "STAT3": "JUN",
@@ -207,6 +207,8 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
 
     with atomic_directory(Path(outdir)) as scratch:
         write_fasta(scratch / genome_name, records(), bgzip=bgzip)
+        # Index now, so that readers (data prepare) never write into this folder (a DVC output).
+        Genome(scratch / genome_name).close()
         if bar is not None:
             bar.close()
         (scratch / "peaks").mkdir()
