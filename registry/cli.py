@@ -101,15 +101,23 @@ def run(
     runs: Annotated[Path, typer.Option(help="Folder that holds run directories.")] = Path("runs"),
     out: Annotated[Optional[Path], typer.Option(help="Exact run directory (default: "
                                                 "RUNS/DATASET/TASK/MODEL-seedN).")] = None,
+    train_size: Annotated[Optional[int], typer.Option(help="Train on this many sequences drawn from the "
+                                                      "training split (the data-size study).", min=1)] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting NAME=VALUE, e.g. "
+                                                        "tf=STAT3 for pwm or max_positives=1000 for gkmsvm.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
-    """Train and test one model on one dataset with the paper's protocol.
+    """Train and test one model (network or baseline) on one dataset with the paper's protocol.
 
     Random search over the model's hyper-parameter space, training of the best setting with the best validation iteration kept, then one evaluation on the test split.
+
+    A baseline (gkmsvm, kmer_lr, pwm) is fitted on the train and valid splits and tested once, into a run directory of the same shape.
 
     Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
     """
     from dataclasses import replace
+
+    from .compare import parse_options
 
     from .runs import run as run_model
     from .training import BUDGETS
@@ -118,14 +126,19 @@ def run(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches),
         both_strands=both_strands)
     summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
-                        split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out)
+                        split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out,
+                        train_size=train_size, options=parse_options([f"{model}.{o}" for o in option or []]).get(model))
     test_metrics = summary.metrics["test"]
     budget_note = " [reduced budget]" if summary.metrics["protocol"]["reduced"] else ""
     typer.echo(f"{model} on {summary.metrics['dataset']} ({task}){budget_note}: "
-               f"test AUROC {test_metrics['auroc']:.4f}  AUPRC {test_metrics['auprc']:.4f}  "
-               f"accuracy {test_metrics['accuracy']:.4f}")
-    typer.echo(f"chosen {json.dumps(summary.metrics['hyperparameters'])}, best iteration "
-               f"{summary.metrics['best_iteration']}, {summary.metrics['wall_seconds']['total']:.0f} s")
+               f"test AUROC {test_metrics['auroc']:.4f}  AUPRC {test_metrics['auprc']:.4f}"
+               + (f"  accuracy {test_metrics['accuracy']:.4f}" if "accuracy" in test_metrics else ""))
+    if "hyperparameters" in summary.metrics:
+        typer.echo(f"chosen {json.dumps(summary.metrics['hyperparameters'])}, best iteration "
+                   f"{summary.metrics['best_iteration']}, {summary.metrics['wall_seconds']['total']:.0f} s")
+    else:
+        typer.echo(f"fitted on {summary.metrics['train_size']} sequences in "
+                   f"{summary.metrics['wall_seconds']['train']:.1f} s")
     typer.echo(f"run directory: {summary.directory}")
 
 
