@@ -191,7 +191,12 @@ def execute(jobs: list[Job], executor: str = "serial", scheduler: str | None = N
         cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                                       dashboard_address=None)
         try:
-            with Client(scheduler or cluster) as client:
+            try:
+                client = Client(scheduler or cluster, timeout="10s")
+            except OSError as exc:
+                raise BindregError(f"cannot reach the Dask scheduler at {scheduler} ({exc.__class__.__name__}); "
+                                   "start one (`dask scheduler`) or leave out --scheduler for a local cluster") from None
+            with client:
                 futures = client.map(run_job, jobs, key=[f"bindreg-run-{j.key}" for j in jobs], pure=False)
                 index_of = {f.key: i for i, f in enumerate(futures)}
                 for future in as_completed(futures):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import csv
 import html
-import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -135,7 +135,9 @@ def plot_heatmap(models, experiments, matrix, path: Path, basic: str = BASIC) ->
     if len(experiments) >= 2:
         tree = linkage(change.T, method="ward")
         top = figure.add_axes([0.25, 0.78, 0.6, 0.17])
-        order = dendrogram(tree, ax=top, no_labels=True, color_threshold=None)["leaves"]
+        with warnings.catch_warnings():  # all-equal distances (e.g. two experiments) only warn about axis limits
+            warnings.simplefilter("ignore")
+            order = dendrogram(tree, ax=top, no_labels=True, color_threshold=None)["leaves"]
         top.set_xlim(0, 10 * len(experiments))  # leaves sit at 5, 15, ...: one per heat-map column
         top.axis("off")
     axis = figure.add_axes([0.25, 0.3, 0.6, 0.47])

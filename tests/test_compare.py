@@ -123,3 +123,11 @@ def test_dask_sweep_matches_serial_and_survives_a_killed_worker(tmp_path, experi
     finished = sorted(p.parent for p in runs.rglob("metrics.json"))
     assert len(finished) == len(jobs) == len({Path(j.target) for j in jobs})
     assert all(json.loads((Path(j.target) / "run.json").read_text())["model"] == j.model for j in jobs)
+
+
+def test_unreachable_scheduler_and_empty_glob_are_one_line(tmp_path, experiments):
+    jobs = plan(["kmer_lr"], experiments[:1], "discovery", BUDGETS["smoke"], str(tmp_path), sizes=())
+    with pytest.raises(BindregError, match="cannot reach the Dask scheduler"):
+        execute(jobs, "dask", scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(BindregError, match="matches nothing"):
+        plan(["kmer_lr"], [str(tmp_path / "none*.zarr")], "discovery", BUDGETS["smoke"], str(tmp_path))
