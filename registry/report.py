@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import csv
 import html
+import re
 import warnings
 from pathlib import Path
 
@@ -376,6 +377,7 @@ def _html(markdown: str, figures, folder: Path) -> str:
             body.append(f"<table>{cells}</table>")
         else:
             body.append(f"<p>{html.escape(block)}</p>")
+    body = [re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", re.sub(r"`(.+?)`", r"<code>\1</code>", part)) for part in body]
     style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
              "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}img{max-width:100%}")
     return f"<!doctype html><html><head><meta charset='utf-8'><title>bindreg compare</title>" \
