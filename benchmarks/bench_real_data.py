@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
-
-import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from _common import RESULTS, SHARED_DATA, save
 from bindreg.datasets import prepare
@@ -26,26 +22,13 @@ from bindreg.training import BUDGETS
 MODELS = ["1layer", "1layer_128motif", "2layer", "deepbind"]
 
 
-def gkm_svm(dataset, max_positives: int = 5000, seed: int = 0) -> dict:
-    from gkmsvm import train_gkmsvm
-
-    split = dataset["split"].values
-    label = dataset["label"].values
-    onehot = dataset["onehot"]
-    rng = np.random.default_rng(seed)
-    training = np.flatnonzero(split != "test")  # gkm-SVM needs no validation split
-    positives = rng.permutation(training[label[training] == 1])[:max_positives]
-    negatives = rng.permutation(training[label[training] == 0])[:len(positives)]
-    test = np.flatnonzero(split == "test")
-    started = time.perf_counter()
-    model = train_gkmsvm(onehot.values[positives].astype(np.float32), onehot.values[negatives].astype(np.float32))
-    trained = time.perf_counter()
-    scores = np.asarray(model(onehot.values[test].astype(np.float32)))
-    scored = time.perf_counter()
-    return {"model": "gkm-SVM (gkmsvm-lite defaults)", "test_auroc": float(roc_auc_score(label[test], scores)),
-            "wall_s": scored - started, "train_s": trained - started,
-            "score_seq_per_s": len(test) / (scored - trained),
-            "training_sequences": int(len(positives) + len(negatives))}
+def gkm_svm(data: str, seed: int = 0) -> dict:
+    """The gkm-SVM baseline plugin (bindreg_plugins.baselines) through the shared runner."""
+    summary = run("gkmsvm", "discovery", data, BUDGETS["smoke"], seed=seed, runs_root=RESULTS / "runs")
+    m = summary.metrics
+    return {"model": "gkm-SVM (gkmsvm-lite defaults)", "test_auroc": m["test"]["auroc"],
+            "wall_s": m["wall_seconds"]["total"] - m["wall_seconds"]["prepare"], "train_s": m["wall_seconds"]["train"],
+            "training_sequences": m["train_size"]}
 
 
 def main() -> None:
@@ -74,7 +57,7 @@ def main() -> None:
                      "train_s": m["wall_seconds"]["train"], "chosen": str(m["hyperparameters"])})
         print(f"{model:>16}: test AUROC {rows[-1]['test_auroc']:.4f}  wall {rows[-1]['wall_s']:.0f} s", flush=True)
     if not args.no_gkmsvm:
-        rows.append(gkm_svm(dataset))
+        rows.append(gkm_svm(args.data))
         print(f"gkm-SVM: test AUROC {rows[-1]['test_auroc']:.4f}  wall {rows[-1]['wall_s']:.0f} s", flush=True)
     meta = {"data": args.data, "budget": args.budget, "both_strands": args.both_strands,
             "counts": dataset.attrs["counts"]}

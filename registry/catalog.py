@@ -118,6 +118,23 @@ class SequenceFormat:
     companion_test: Callable[[Path], Path | None] = lambda path: None
 
 
+@dataclass(frozen=True)
+class Baseline:
+    """A non-network model run by the same runner as the architectures (``bindreg run --model NAME``).
+
+    ``fit(train, labels, rng, context) -> scorer`` trains on ``train: shape=(n, 4, L)`` uint8 one-hot
+    (A C G T) with ``labels: (n,)`` 0/1 (the train and valid splits together: a baseline has no
+    search to validate); ``scorer(onehot) -> scores: (m,)`` float, higher = more likely bound.
+    ``context`` holds what the dataset says about itself (``dataset``: its name, from which a
+    TF name can be read) and the options given for this baseline (``options``). The runner
+    times ``fit`` and reports it, like the networks, as seconds per 500,000 training samples.
+    """
+
+    name: str
+    description: str
+    fit: Callable[[np.ndarray, np.ndarray, np.random.Generator, Mapping[str, Any]], Callable[[np.ndarray], np.ndarray]]
+
+
 class Catalog:
     """Items of one kind by name, each remembered with the plugin that registered it."""
 

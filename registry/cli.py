@@ -7,6 +7,7 @@ is caught, so a real bug still shows its traceback.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -80,7 +81,7 @@ def _progress(quiet: bool):
 
 @app.command()
 def run(
-    model: Annotated[str, typer.Option("--model", "-m", help="Architecture name (see `bindreg models`).")],
+    model: Annotated[str, typer.Option("--model", "-m", help="Architecture or baseline name (see `bindreg models`).")],
     task: Annotated[str, typer.Option("--task", "-t", help="Task name, e.g. discovery.")] = "discovery",
     data: Annotated[str, typer.Option("--data", "-d", help="Registered dataset name or a path to a .data, "
                                       ".seq or FASTA file, an experiment folder, or a Zarr store.")]
@@ -105,15 +106,23 @@ def run(
     runs: Annotated[Path, typer.Option(help="Folder that holds run directories.")] = Path("runs"),
     out: Annotated[Optional[Path], typer.Option(help="Exact run directory (default: "
                                                 "RUNS/DATASET/TASK/MODEL-seedN).")] = None,
+    train_size: Annotated[Optional[int], typer.Option(help="Train on this many sequences drawn from the "
+                                                      "training split (the data-size study).", min=1)] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting NAME=VALUE, e.g. "
+                                                        "tf=STAT3 for pwm or max_positives=1000 for gkmsvm.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
-    """Train and test one model on one dataset with the paper's protocol.
+    """Train and test one model (network or baseline) on one dataset with the paper's protocol.
 
     Random search over the model's hyper-parameter space, training of the best setting with the best validation iteration kept, then one evaluation on the test split.
+
+    A baseline (gkmsvm, kmer_lr, pwm) is fitted on the train and valid splits and tested once, into a run directory of the same shape.
 
     Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
     """
     from dataclasses import replace
+
+    from .compare import parse_options
 
     from .runs import run as run_model
     from .training import BUDGETS
@@ -122,15 +131,88 @@ def run(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches),
         both_strands=both_strands)
     summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
-                        split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out)
+                        split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out,
+                        train_size=train_size, options=parse_options([f"{model}.{o}" for o in option or []]).get(model))
     test_metrics = summary.metrics["test"]
     budget_note = " [reduced budget]" if summary.metrics["protocol"]["reduced"] else ""
     typer.echo(f"{model} on {summary.metrics['dataset']} ({task}){budget_note}: "
-               f"test AUROC {test_metrics['auroc']:.4f}  AUPRC {test_metrics['auprc']:.4f}  "
-               f"accuracy {test_metrics['accuracy']:.4f}")
-    typer.echo(f"chosen {json.dumps(summary.metrics['hyperparameters'])}, best iteration "
-               f"{summary.metrics['best_iteration']}, {summary.metrics['wall_seconds']['total']:.0f} s")
+               f"test AUROC {test_metrics['auroc']:.4f}  AUPRC {test_metrics['auprc']:.4f}"
+               + (f"  accuracy {test_metrics['accuracy']:.4f}" if "accuracy" in test_metrics else ""))
+    if "hyperparameters" in summary.metrics:
+        typer.echo(f"chosen {json.dumps(summary.metrics['hyperparameters'])}, best iteration "
+                   f"{summary.metrics['best_iteration']}, {summary.metrics['wall_seconds']['total']:.0f} s")
+    else:
+        typer.echo(f"fitted on {summary.metrics['train_size']} sequences in "
+                   f"{summary.metrics['wall_seconds']['train']:.1f} s")
     typer.echo(f"run directory: {summary.directory}")
+
+
+class Executor(str, Enum):
+    serial = "serial"
+    dask = "dask"
+
+
+@app.command()
+def compare(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Report folder to write (replaced whole).")],
+    data: Annotated[list[str], typer.Option("--data", "-d", help="A dataset (name, file, folder or store; "
+                                            "a glob such as 'stores/*.zarr' is expanded); repeat once per experiment.")],
+    models: Annotated[str, typer.Option("--models", "-m", help="Models and baselines, comma- or space-separated "
+                                        "(see `bindreg models`).")] = "1layer,1layer_128motif,deepbind,kmer_lr,pwm",
+    task: Annotated[str, typer.Option("--task", "-t", help="Task name.")] = "discovery",
+    budget: Annotated[Budget, typer.Option(help="Protocol budget of the networks.")] = Budget.paper,
+    settings: Annotated[Optional[int], typer.Option(help="Hyper-parameter settings to search.", min=1)] = None,
+    search_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches per searched setting.",
+                                                              min=1)] = None,
+    train_minibatches: Annotated[Optional[int], typer.Option(help="Minibatches of final training.", min=1)]
+    = None,
+    seed: Annotated[int, typer.Option(help="Seed of every run (same seed, same result, on any executor).")] = 0,
+    sizes: Annotated[str, typer.Option(help="Training-set sizes of the data-size study, comma-separated; each is "
+                                       "run where the data have more ('' for none).")] = "2500,10000,40000",
+    size_models: Annotated[str, typer.Option(help="Models of the data-size study.")]
+    = "1layer,1layer_128motif,2layer,3layer",
+    reference: Annotated[Optional[str], typer.Option(help="Model on the x axis of the scatter plots "
+                                                     "(default: deepbind if run, else 1layer).")] = None,
+    option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting MODEL.NAME=VALUE, "
+                                                        "e.g. pwm.tf=STAT3 or gkmsvm.max_positives=1000.")] = None,
+    executor: Annotated[Executor, typer.Option(help="serial: one run after another here; dask: Dask "
+                                               "distributed (a local cluster unless --scheduler).")] = Executor.serial,
+    scheduler: Annotated[Optional[str], typer.Option(help="Dask scheduler address, tcp://host:port.")] = None,
+    workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.", min=1)] = 2,
+    runs: Annotated[str, typer.Option(help="Run store shared by all workers: a folder or an fsspec URL. "
+                                      "Finished runs in it are reused.")] = "runs",
+    params: Annotated[Optional[Path], typer.Option(help="A DVC params.yaml whose models (list), budget, seed "
+                                                   "and sizes (list) replace those options.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+):
+    """Compare models x experiments for one task, as Zeng et al. did, and write a report.
+
+    Runs what is missing (finished runs are found by model, dataset content hash, task, settings and seed), then writes report.md, a self-contained report.html and PNG figures: AUC distributions, scatter against a reference with R², the AUC-change heat map against 1layer (Ward clustering), AUC against training-set size, seconds per 500,000 samples, Wilcoxon p-values and which of the paper's findings hold.
+
+    Example: [bold]bindreg compare -d ../shared/data/zeng_md_stat3_helas3 -d ../shared/data/zeng_md_stat3_gm12878 -m 1layer,1layer_128motif,deepbind,gkmsvm --budget demo -o report[/bold]
+    """
+    from .compare import compare as run_compare, parse_options, read_params
+    from .training import BUDGETS
+
+    if params is not None:
+        chosen = read_params(params)
+        models = ",".join(chosen.get("models", [models]))
+        budget = Budget(chosen.get("budget", budget.value))
+        seed = chosen.get("seed", seed)
+        sizes = ",".join(str(s) for s in chosen.get("sizes", sizes.split(",")))
+    protocol = BUDGETS[budget.value].with_overrides(
+        settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches)
+    summary = run_compare([m for m in re.split(r"[,\s]+", models) if m], data, task, protocol, out,
+                          runs=runs, seed=seed, executor=executor.value, scheduler=scheduler, workers=workers,
+                          sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
+                          size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
+                          reference=reference, options=parse_options(option or []), progress=not quiet)
+    typer.echo(f"{summary['runs']} runs ({summary['reused']} reused) on {len(summary['experiments'])} experiments")
+    for model, value in sorted(summary["median_auc"].items(), key=lambda kv: -kv[1]):
+        typer.echo(f"  {model:>18}: median AUC {value:.4f}")
+    held = [f for f in summary["findings"] if f["holds"] is not None]
+    typer.echo(f"paper findings holding here: {sum(f['holds'] for f in held)} of {len(held)} tested")
+    typer.echo(f"report: {out / 'report.html'}")
 
 
 def _table(rows: list[list[str]], header: list[str]) -> None:
@@ -145,7 +227,7 @@ def _table(rows: list[list[str]], header: list[str]) -> None:
 
 @models_app.callback()
 def models(ctx: typer.Context):
-    """List the architectures that installed plugins register; [bold]models list[/bold] lists published models.
+    """List the architectures and baselines that installed plugins register (both run with --model); [bold]models list[/bold] lists published models.
 
     Example: [bold]bindreg models[/bold]
     """
@@ -153,9 +235,10 @@ def models(ctx: typer.Context):
         return
     from .plugins import get_registry
 
-    catalog = get_registry().architectures
-    _table([[a.name, a.description, catalog.plugin_of(a.name)] for a in catalog],
-           ["model", "description", "plugin"])
+    registry = get_registry()
+    _table([[a.name, kind, a.description, catalog.plugin_of(a.name)]
+            for kind, catalog in (("network", registry.architectures), ("baseline", registry.baselines))
+            for a in catalog], ["model", "kind", "description", "plugin"])
 
 
 FromRepo = Annotated[Optional[str], typer.Option("--from", help="Git repository (path or URL) the models are "
@@ -413,6 +496,8 @@ def data_generate_compendium(
     sites: Annotated[int, typer.Option(help="Planted motif sites per TF.", min=10)] = 2500,
     seed: Annotated[int, typer.Option(help="Seed: the same arguments give the same files.")] = 2016,
     bgzip: Annotated[bool, typer.Option(help="Write genome.fa.gz (bgzip) instead of genome.fa.")] = False,
+    spec: Annotated[Optional[Path], typer.Option(help="A JSON file of these settings (tfs, genome_mb, "
+                                                 "sites_per_tf, seed, bgzip); it overrides the options.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Generate a benchmark compendium: a synthetic genome of human composition with planted JASPAR sites, and narrowPeak files marking the bound ones.
@@ -421,9 +506,11 @@ def data_generate_compendium(
 
     Example: [bold]bindreg data generate-compendium compendium --tfs CTCF,GATA1:RUNX1 --genome-mb 20 --seed 2016[/bold]
     """
-    from .compendium import generate_compendium
+    from .compendium import generate_compendium, read_spec
 
-    manifest = generate_compendium(outdir, tfs, genome_mb, sites, seed, bgzip, progress=not quiet)
+    settings = {"tfs": tfs, "genome_mb": genome_mb, "sites_per_tf": sites, "seed": seed, "bgzip": bgzip,
+                **(read_spec(spec) if spec else {})}
+    manifest = generate_compendium(outdir, progress=not quiet, **settings)
     typer.echo(f"{outdir}: {manifest['genome_mb']} Mb genome ({manifest['genome']}), seed {manifest['seed']}")
     for entry in manifest["tfs"]:
         typer.echo(f"  {entry['tf']} {entry['motif']['matrix_id']} (co-factor {entry['cofactor']['name']}): "

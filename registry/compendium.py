@@ -21,6 +21,7 @@ have. The genome has 10 kb of N at both ends of each chromosome.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ import numpy as np
 
 from .errors import BindregError
 from .fsutil import atomic_directory, sha256_file, write_json_atomic, write_text_atomic
-from .genome import write_fasta
+from .genome import Genome, write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
 
 DEFAULT_COFACTORS = {"CTCF": "ZNF143", "GATA1": "RUNX1", "FOXA1": "HNF4A", "SPI1": "IRF4", "STAT3": "JUN",
@@ -206,6 +207,8 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
 
     with atomic_directory(Path(outdir)) as scratch:
         write_fasta(scratch / genome_name, records(), bgzip=bgzip)
+        # Index now, so that readers (data prepare) never write into this folder (a DVC output).
+        Genome(scratch / genome_name).close()
         if bar is not None:
             bar.close()
         (scratch / "peaks").mkdir()
@@ -248,3 +251,23 @@ def _readme(manifest: dict) -> str:
             "`compendium.json`. How sites become bound: `bindreg.compendium` (docs/occupancy.md).\n\n"
             f"    bindreg data prepare --task discovery --genome {manifest['genome']} --peaks peaks/{first}.narrowPeak -o {first}-discovery.zarr\n"
             f"    bindreg data prepare --task occupancy --genome {manifest['genome']} --peaks peaks/{first}.narrowPeak --tf {first} -o {first}-occupancy.zarr\n")
+
+
+SPEC_KEYS = {"tfs": str, "genome_mb": (int, float), "sites_per_tf": int, "seed": int, "bgzip": bool}
+
+
+def read_spec(path: Path) -> dict:
+    """A compendium's parameters from a JSON file (the pinned raw input of the DVC pipeline),
+    checked against ``generate_compendium``'s keyword arguments."""
+    try:
+        spec = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise BindregError(f"{path}: compendium spec not found") from None
+    except json.JSONDecodeError as exc:
+        raise BindregError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    for key, value in spec.items():
+        if key not in SPEC_KEYS:
+            raise BindregError(f"{path}: unknown key {key!r}; a spec may set {', '.join(SPEC_KEYS)}")
+        if not isinstance(value, SPEC_KEYS[key]):
+            raise BindregError(f"{path}: {key} = {value!r} has the wrong type; see docs/compare.md")
+    return spec

@@ -7,7 +7,8 @@ each item, refuses a name that another plugin already registered, and remembers
 which plugin supplied it (``bindreg plugins`` shows that). Built-in plugins are
 declared as entry points exactly like third-party ones.
 
-The item types (``Architecture``, ``Task``, ``DatasetSource``, ``SequenceFormat``)
+The item types (``Architecture``, ``Baseline``, ``Task``, ``DatasetSource``,
+``SequenceFormat``)
 are defined in ``bindreg.catalog``.
 """
 
@@ -55,4 +56,14 @@ def register_formats(register):
 
     A format reads a file of labelled or unlabelled sequences (FASTA, Zeng
     ``.data``, DeepBind ``.seq``...) into a ``SequenceSet``.
+    """
+
+
+@hookspec
+def register_baselines(register):
+    """Called once at start-up; call ``register(Baseline(...))`` for each non-network model.
+
+    A baseline (gkm-SVM, k-mer logistic regression, a PWM scanner...) is run by
+    ``bindreg run --model NAME`` and ``bindreg compare`` like an architecture, and its
+    run directory has the same shape. Its name must not clash with an architecture's.
     """

@@ -22,6 +22,7 @@ ENTRY_POINT_GROUP = "bindreg"
 #: Hook name -> (catalogue attribute, item kind, hint for unknown names).
 _KINDS = {
     "register_architectures": ("architectures", "model", "see `bindreg models`"),
+    "register_baselines": ("baselines", "model", "see `bindreg models`"),
     "register_tasks": ("tasks", "task", "see `bindreg plugins`"),
     "register_datasets": ("datasets", "dataset", "or give a path; see `bindreg data list`"),
     "register_formats": ("formats", "format", "see `bindreg plugins`"),
@@ -42,6 +43,7 @@ class Registry:
     """Everything the installed plugins registered."""
 
     architectures: Catalog
+    baselines: Catalog
     tasks: Catalog
     datasets: Catalog
     formats: Catalog

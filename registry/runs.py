@@ -35,7 +35,8 @@ from . import __version__
 from .cards import write_card
 from .datasets import prepare
 from .devices import context
-from .evaluation import curves
+from .errors import BindregError
+from .evaluation import binary_metrics, curves
 from .fsutil import atomic_directory, write_json_atomic
 from .plugins import get_registry
 from .store import counts, provenance
@@ -50,24 +51,34 @@ class RunSummary:
 
 def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
         runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
-        test: Path | None = None, progress=None, out: Path | None = None) -> RunSummary:
-    """Resolve names through the registry, prepare the data, run the protocol, write the run directory."""
+        test: Path | None = None, progress=None, out: Path | None = None, train_size: int | None = None,
+        options: dict | None = None) -> RunSummary:
+    """Resolve names through the registry, prepare the data, run the protocol (or fit the baseline),
+    write the run directory.
+
+    ``train_size``: train on that many sequences drawn from the training split (seeded by ``seed``;
+    the data-size study); ``options``: settings of a baseline (for example ``{"tf": "STAT3"}``).
+    """
     registry = get_registry()
-    architecture = registry.architectures.get(model)
+    baseline = registry.baselines.get(model) if model in registry.baselines else None
+    if baseline is None:
+        architecture = registry.architectures.get(model)
+    elif options is None:
+        options = {}
+    if options and baseline is None:
+        raise BindregError(f"options {options} apply to baselines ({', '.join(registry.baselines.names())}), "
+                           f"not to the network {model!r}; drop --option")
     registry.tasks.get(task)
     ctx = context(device)
     started = time.perf_counter()
     store_path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test)
+    dataset = subsample_training(dataset, train_size, seed, pool=("train", "valid") if baseline else ("train",))
     prepare_seconds = time.perf_counter() - started
-    splits = load_splits(dataset, ctx)
-    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress)
-    wall = {"prepare": prepare_seconds, **result.wall_seconds}
-    wall["total"] = time.perf_counter() - started
     dataset_name = dataset.attrs["dataset"]
-    directory = Path(out) if out else Path(runs_root) / dataset_name / task / f"{model}-seed{seed}"
     identity = {
         "model": model,
-        "plugin": registry.architectures.plugin_of(model),
+        "plugin": (registry.baselines if baseline else registry.architectures).plugin_of(model),
+        "kind": "baseline" if baseline else "network",
         "task": task,
         "dataset": dataset_name,
         "data_argument": data,
@@ -75,6 +86,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "store_content_sha256": dataset.attrs["content_sha256"],
         "split_seed": split_seed,
         "seed": seed,
+        "train_size": train_size,
         "device": str(ctx),
         "counts": counts(dataset),
         "provenance": provenance(dataset),
@@ -84,11 +96,94 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "command": " ".join(sys.argv),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    directory = Path(out) if out else Path(runs_root) / dataset_name / task / f"{model}-seed{seed}"
+    split = dataset["split"].values
+    names = dataset["name"].values[split == "test"]
+    if baseline is not None:
+        metrics, scores = _run_baseline(baseline, dataset, seed, options, prepare_seconds, started)
+        identity["options"] = options
+        test_labels = dataset["label"].values[split == "test"]
+        _write_baseline_directory(directory, identity, metrics, names, test_labels, scores)
+        return RunSummary(directory, metrics)
+    splits = load_splits(dataset, ctx)
+    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress)
+    wall = {"prepare": prepare_seconds, **result.wall_seconds}
+    wall["total"] = time.perf_counter() - started
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
-    is_test = dataset["split"].values == "test"
-    _write_run_directory(directory, identity, metrics, result, dataset["name"].values[is_test],
-                         splits["test"].labels, dataset["onehot"].values[is_test])
+    metrics["train_size"] = int(len(splits["train"]))
+    _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
+                         dataset["onehot"].values[split == "test"])
     return RunSummary(directory, metrics)
+
+
+def subsample_training(dataset, train_size: int | None, seed: int, pool=("train",)):
+    """The dataset with only ``train_size`` sequences (drawn with ``seed``) left in the ``pool``
+    splits; the rest are marked ``unused``. The test split is never touched."""
+    if train_size is None:
+        return dataset
+    split = dataset["split"].values.astype("<U8")
+    rows = np.flatnonzero(np.isin(split, pool))
+    if train_size >= len(rows):
+        raise BindregError(f"--train-size {train_size} is not below the {len(rows)} training sequences of "
+                           f"{dataset.attrs['dataset']}; give a smaller size or leave it out")
+    dropped = np.random.default_rng(seed).permutation(rows)[train_size:]
+    split[dropped] = "unused"
+    return dataset.assign(split=(("sample",), split))
+
+
+def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: float, started: float):
+    """Fit on the train and valid splits (a baseline has no search to validate), score the test split once."""
+    split = dataset["split"].values
+    label = dataset["label"].values
+    onehot = dataset["onehot"].values
+    training = np.isin(split, ("train", "valid"))
+    context = {"dataset": dataset.attrs["dataset"], "task": dataset.attrs["task"], "options": dict(options)}
+    tick = time.perf_counter()
+    try:
+        scorer = baseline.fit(onehot[training], label[training], np.random.default_rng(seed), context)
+    except BindregError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a plugin's model
+        raise BindregError(f"baseline {baseline.name!r} failed to fit on {dataset.attrs['dataset']}: "
+                           f"{type(exc).__name__}: {exc}") from None
+    train_seconds = time.perf_counter() - tick
+    tick = time.perf_counter()
+    test = split == "test"
+    scores = np.asarray(scorer(onehot[test]), dtype=np.float64)
+    test_seconds = time.perf_counter() - tick
+    test_metrics = binary_metrics(label[test], scores)
+    if not np.all((scores >= 0) & (scores <= 1)):
+        test_metrics.pop("accuracy"), test_metrics.pop("loss")  # margins, not probabilities
+    count = int(training.sum())
+    metrics = {
+        "model": baseline.name, "task": dataset.attrs["task"], "dataset": dataset.attrs["dataset"],
+        "kind": "baseline", "test": test_metrics, "options": options, "train_size": count,
+        "motif": getattr(scorer, "motif", None),
+        "protocol": {"budget": "baseline", "reduced": False, "both_strands": None},
+        "wall_seconds": {"prepare": prepare_seconds, "train": train_seconds, "test": test_seconds,
+                         "total": time.perf_counter() - started},
+        # One pass over the training sequences, not minibatches of SGD; kept for the timing table.
+        "seconds_per_500k_samples": train_seconds * 500_000 / max(count, 1),
+    }
+    return metrics, scores
+
+
+def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, test_names, test_labels,
+                              scores) -> None:
+    with atomic_directory(directory) as scratch:
+        write_json_atomic(scratch / "metrics.json", metrics)
+        write_json_atomic(scratch / "run.json", identity)
+        _write_csv(scratch / "test_predictions.csv", ["name", "label", "score"], zip(test_names, test_labels, scores))
+        points = curves(test_labels, scores)
+        _write_csv(scratch / "roc.csv", ["fpr", "tpr"], zip(points["roc"]["fpr"], points["roc"]["tpr"]))
+        _write_csv(scratch / "pr.csv", ["recall", "precision"],
+                   zip(points["pr"]["recall"], points["pr"]["precision"]))
+        (scratch / "card.md").write_text(
+            f"# {identity['model']} on {identity['dataset']} ({identity['task']})\n\n"
+            f"Baseline (no network). Test AUROC **{metrics['test']['auroc']:.4f}**, AUPRC "
+            f"{metrics['test']['auprc']:.4f}; fitted on {metrics['train_size']} sequences in "
+            f"{metrics['wall_seconds']['train']:.1f} s. Options: {json.dumps(identity['options'])}.\n\n"
+            f"Citation: {PAPER_CITATION}\n")
 
 
 def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResult, wall: dict) -> dict:

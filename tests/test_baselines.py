@@ -1,0 +1,62 @@
+"""The baseline plugins (gkm-SVM, k-mer logistic regression, PWM scanner) through the shared runner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bindreg.baselines import best_match_scores, kmer_counts, tf_from_dataset_name
+from bindreg.errors import BindregError
+from bindreg.plugins import get_registry
+from bindreg.runs import run
+from bindreg.sequences import one_hot
+from bindreg.training import BUDGETS
+from conftest import bindreg_cli
+
+
+def test_baselines_register_through_the_hook():
+    registry = get_registry()
+    assert {"gkmsvm", "kmer_lr", "pwm"} <= set(registry.baselines.names())
+    assert registry.baselines.plugin_of("pwm").startswith("baselines (bindreg ")
+    assert not set(registry.baselines.names()) & set(registry.architectures.names())
+
+
+def test_kmer_counts_and_pwm_best_match_are_exact():
+    x = one_hot(["ACGTACGT", "AAAAAAAA"])
+    counts = kmer_counts(x, 2)
+    assert counts.shape == (2, 16) and counts[1, 0] == 7 and counts[0, 1] == 2  # AA x7; AC twice
+    log_odds = np.full((4, 3), -1.0, np.float32)
+    log_odds[[0, 1, 2], [0, 1, 2]] = 2.0  # best match ACG: 6
+    scores = best_match_scores(one_hot(["TTACGTT", "TTCGTTT", "TTTTTTT"]), log_odds)
+    assert scores[0] == 6.0 and scores[1] == 6.0 and scores[2] == 0.0  # CGT: ACG reversed; TTT: AAA (2-1-1)
+
+
+def test_tf_from_dataset_name():
+    assert tf_from_dataset_name("ARID3A_K562_ARID3A_(sc-8821)_Stanford")[0] == "ARID3A"
+    assert "STAT3" in tf_from_dataset_name("zeng_md_stat3_helas3")
+
+
+@pytest.mark.parametrize("model, options", [("kmer_lr", None), ("pwm", {"tf": "CTCF"}),
+                                            ("gkmsvm", {"max_positives": 150})])
+def test_baseline_run_directory_has_the_run_shape(tmp_path, zeng_files, model, options):
+    summary = run(model, "discovery", str(zeng_files), BUDGETS["smoke"], out=tmp_path / model, options=options)
+    metrics = json.loads((tmp_path / model / "metrics.json").read_text())
+    assert metrics["test"]["auroc"] > 0.5 and metrics["kind"] == "baseline"
+    assert metrics["seconds_per_500k_samples"] > 0 and summary.metrics == metrics
+    for name in ("run.json", "test_predictions.csv", "roc.csv", "pr.csv", "card.md"):
+        assert (tmp_path / model / name).exists()
+
+
+def test_pwm_without_a_motif_name_is_one_line(tmp_path, zeng_files):
+    unnamed = zeng_files.rename(zeng_files.with_name("qqq_zzz"))  # ("toy" is a fly TF in JASPAR)
+    with pytest.raises(BindregError, match="--option tf=NAME"):
+        run("pwm", "discovery", str(unnamed), BUDGETS["smoke"], out=tmp_path / "pwm")
+
+
+def test_cli_runs_a_baseline_and_lists_it(tmp_path, zeng_files):
+    out = bindreg_cli("run", "--model", "kmer_lr", "--data", str(zeng_files), "--out", str(tmp_path / "k"),
+                      "--quiet").stdout
+    assert "kmer_lr on toy_experiment" in out and "test AUROC" in out
+    assert "baseline" in bindreg_cli("models").stdout

@@ -1,0 +1,133 @@
+"""bindreg compare: keyed reuse, the report, and Dask sweeps (serial-identical, surviving a killed worker)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bindreg.compare import execute, parse_options, plan
+from bindreg.errors import BindregError
+from bindreg.report import write_report
+from bindreg.training import BUDGETS
+from conftest import random_sequences
+
+MOTIFS = {"toyA": "CCGCGTGACGTCACGCGG", "toyB": "TTGACTCATGAGTCAA"}
+
+
+def _experiment(root: Path, name: str, motif: str, count: int = 400) -> Path:
+    """A Zeng-layout experiment with a planted motif, partly masked so AUCs are not all 1."""
+    folder = root / name
+    folder.mkdir(parents=True)
+    for file, n, seed in (("train.data", count, 1), ("test.data", 150, 2)):
+        pos = random_sequences(n, seed=seed, motif=motif)
+        pos = [s if i % 3 else random_sequences(1, seed=seed * 1000 + i)[0] for i, s in enumerate(pos)]
+        neg = random_sequences(n, seed=seed + 100)
+        lines = [f">chr1:{i}-{i + 100} {s} 1" for i, s in enumerate(pos)]
+        lines += [f">chr1:{i}-{i + 100}_shuf {s} 0" for i, s in enumerate(neg)]
+        (folder / file).write_text("\n".join(lines) + "\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def experiments(tmp_path_factory) -> list[str]:
+    root = tmp_path_factory.mktemp("experiments")
+    return [str(_experiment(root, name, motif)) for name, motif in MOTIFS.items()]
+
+
+def _aucs(results) -> dict:
+    return {(r["metrics"]["model"], r["metrics"]["dataset"], r["run"]["train_size"]): r["metrics"]["test"]["auroc"]
+            for r in results}
+
+
+def test_serial_sweep_reuses_runs_and_writes_every_figure(tmp_path, experiments):
+    models = ["1layer", "2layer", "deepbind", "kmer_lr", "pwm"]
+    jobs = plan(models, experiments, "discovery", BUDGETS["smoke"], str(tmp_path / "runs"), sizes=(300,),
+                size_models=("1layer", "2layer"), options={"pwm": {"tf": "CTCF"}})
+    assert len(jobs) == 2 * (5 + 2) and len({j.key for j in jobs}) == len(jobs)
+    first = execute(jobs)
+    assert not any(r["reused"] for r in first)
+    again = execute(plan(models, experiments, "discovery", BUDGETS["smoke"], str(tmp_path / "runs"), sizes=(300,),
+                         size_models=("1layer", "2layer"), options={"pwm": {"tf": "CTCF"}}))
+    assert all(r["reused"] for r in again) and _aucs(again) == _aucs(first)
+    summary = write_report(first, tmp_path / "report", models, "discovery")
+    names = {p.name for p in (tmp_path / "report").iterdir()}
+    assert {"report.md", "report.html", "auc_distribution.png", "scatter.png", "auc_change_heatmap.png",
+            "auc_vs_training_size.png", "summary.json", "metrics.json", "results.csv"} <= names
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 4 and "src=\"auc" not in html  # self-contained
+    markdown = (tmp_path / "report" / "report.md").read_text()
+    assert "Wilcoxon p" in markdown and "seconds per 500,000 samples" in markdown and "holds here?" in markdown
+    assert set(summary["median_auc"]) == set(models) and summary["paired_vs_1layer"]["2layer"]["n"] == 2
+    # A changed setting is a different run, not a reuse.
+    changed = plan(["1layer"], experiments[:1], "discovery", BUDGETS["smoke"].with_overrides(train_minibatches=60),
+                   str(tmp_path / "runs"), sizes=())
+    assert changed[0].key not in {j.key for j in jobs}
+
+
+def test_options_and_unknown_models_are_one_line_errors(experiments, tmp_path):
+    assert parse_options(["pwm.tf=STAT3", "gkmsvm.max_positives=100"]) == {
+        "pwm": {"tf": "STAT3"}, "gkmsvm": {"max_positives": 100}}
+    with pytest.raises(BindregError, match="MODEL.NAME=VALUE"):
+        parse_options(["tf=STAT3"])
+    with pytest.raises(BindregError, match="bindreg models"):
+        plan(["1layr"], experiments, "discovery", BUDGETS["smoke"], str(tmp_path))
+
+
+def test_fsspec_run_store(tmp_path, experiments):
+    """Runs land in an fsspec URL store and are found there again."""
+    url = f"file://{tmp_path}/store"
+    jobs = plan(["kmer_lr"], experiments[:1], "discovery", BUDGETS["smoke"], url, sizes=())
+    first = execute(jobs)
+    assert (tmp_path / "store" / jobs[0].target.split("/store/")[1] / "metrics.json").exists()
+    assert execute(jobs)[0]["reused"] and _aucs(execute(jobs)) == _aucs(first)
+
+
+def _kill_one_busy_worker(client, pids: dict, runs: Path, killed: dict) -> None:
+    """Wait until a run is in flight, then SIGKILL a worker that is processing one."""
+    deadline = time.time() + 120
+    while time.time() < deadline and not killed:
+        if any(runs.rglob(".inflight/*")):
+            for address, keys in client.processing().items():
+                if keys and address in pids:
+                    pid = pids[address]
+                    os.kill(pid, signal.SIGKILL)
+                    killed[address] = pid
+                    return
+        time.sleep(0.05)
+
+
+def test_dask_sweep_matches_serial_and_survives_a_killed_worker(tmp_path, experiments):
+    from dask.distributed import Client, LocalCluster
+
+    models = ["1layer", "deepbind"]
+    protocol = BUDGETS["smoke"]
+    serial = execute(plan(models, experiments, "discovery", protocol, str(tmp_path / "serial"), sizes=()))
+    runs = tmp_path / "dask"
+    jobs = plan(models, experiments, "discovery", protocol, str(runs), sizes=())
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        killed: dict = {}
+        pids = client.run(os.getpid)
+        killer = threading.Thread(target=_kill_one_busy_worker, args=(client, pids, runs, killed))
+        killer.start()
+        results = execute(jobs, "dask", scheduler=cluster.scheduler_address)
+        killer.join()
+    assert killed, "no worker was killed mid-sweep"
+    assert _aucs(results) == _aucs(serial)
+    finished = sorted(p.parent for p in runs.rglob("metrics.json"))
+    assert len(finished) == len(jobs) == len({Path(j.target) for j in jobs})
+    assert all(json.loads((Path(j.target) / "run.json").read_text())["model"] == j.model for j in jobs)
+
+
+def test_unreachable_scheduler_and_empty_glob_are_one_line(tmp_path, experiments):
+    jobs = plan(["kmer_lr"], experiments[:1], "discovery", BUDGETS["smoke"], str(tmp_path), sizes=())
+    with pytest.raises(BindregError, match="cannot reach the Dask scheduler"):
+        execute(jobs, "dask", scheduler="tcp://127.0.0.1:1")
+    with pytest.raises(BindregError, match="matches nothing"):
+        plan(["kmer_lr"], [str(tmp_path / "none*.zarr")], "discovery", BUDGETS["smoke"], str(tmp_path))
