@@ -32,7 +32,7 @@ import mxnet as mx
 import numpy as np
 
 from . import __version__
-from .cards import write_card
+from .cards import PAPER_CITATION, write_card
 from .datasets import prepare
 from .devices import context
 from .errors import BindregError
