@@ -56,11 +56,15 @@ def bindreg_cli(*args: str, env: dict | None = None, check: bool = True,
     return result
 
 
-def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150) -> Path:
-    """A Zeng-layout experiment (train.data + test.data) with a planted 18-mer in the positives."""
+def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150, motif: str = "CCGCGTGACGTCACGCGG",
+                          masked_every: int = 0) -> Path:
+    """A Zeng-layout experiment (train.data + test.data) with a planted motif in the positives;
+    with ``masked_every=k`` every k-th positive carries none, so AUCs are not all 1."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, count, seed in (("train.data", train, 1), ("test.data", test, 2)):
-        pos = random_sequences(count, seed=seed, motif="CCGCGTGACGTCACGCGG")
+        pos = random_sequences(count, seed=seed, motif=motif)
+        if masked_every:
+            pos = [s if i % masked_every else random_sequences(1, seed=seed * 1000 + i)[0] for i, s in enumerate(pos)]
         neg = random_sequences(count, seed=seed + 100)
         lines = [f">chr1:{i}-{i + 100} {s} 1" for i, s in enumerate(pos)]
         lines += [f">chr1:{i}-{i + 100}_shuf {s} 0" for i, s in enumerate(neg)]

@@ -15,29 +15,16 @@ from bindreg.compare import execute, parse_options, plan
 from bindreg.errors import BindregError
 from bindreg.report import write_report
 from bindreg.training import BUDGETS
-from conftest import random_sequences
+from conftest import write_zeng_experiment
 
 MOTIFS = {"toyA": "CCGCGTGACGTCACGCGG", "toyB": "TTGACTCATGAGTCAA"}
-
-
-def _experiment(root: Path, name: str, motif: str, count: int = 400) -> Path:
-    """A Zeng-layout experiment with a planted motif, partly masked so AUCs are not all 1."""
-    folder = root / name
-    folder.mkdir(parents=True)
-    for file, n, seed in (("train.data", count, 1), ("test.data", 150, 2)):
-        pos = random_sequences(n, seed=seed, motif=motif)
-        pos = [s if i % 3 else random_sequences(1, seed=seed * 1000 + i)[0] for i, s in enumerate(pos)]
-        neg = random_sequences(n, seed=seed + 100)
-        lines = [f">chr1:{i}-{i + 100} {s} 1" for i, s in enumerate(pos)]
-        lines += [f">chr1:{i}-{i + 100}_shuf {s} 0" for i, s in enumerate(neg)]
-        (folder / file).write_text("\n".join(lines) + "\n")
-    return folder
 
 
 @pytest.fixture(scope="module")
 def experiments(tmp_path_factory) -> list[str]:
     root = tmp_path_factory.mktemp("experiments")
-    return [str(_experiment(root, name, motif)) for name, motif in MOTIFS.items()]
+    return [str(write_zeng_experiment(root / name, train=400, motif=motif, masked_every=3))
+            for name, motif in MOTIFS.items()]
 
 
 def _aucs(results) -> dict:
