@@ -183,6 +183,9 @@ def compare(
                                       "Finished runs in it are reused.")] = "runs",
     params: Annotated[Optional[Path], typer.Option(help="A DVC params.yaml whose models (list), budget, seed "
                                                    "and sizes (list) replace those options.")] = None,
+    motifs: Annotated[bool, typer.Option("--motifs/--no-motifs", help="Match each run's filters to JASPAR for its "
+                                         "card (~25 s a run on 2 cores); --no-motifs leaves that to "
+                                         "`bindreg card RUN` later. Runs are reused either way.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ):
     """Compare models x experiments for one task, as Zeng et al. did, and write a report.
@@ -206,7 +209,8 @@ def compare(
                           runs=runs, seed=seed, executor=executor.value, scheduler=scheduler, workers=workers,
                           sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
                           size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
-                          reference=reference, options=parse_options(option or []), progress=not quiet)
+                          reference=reference, options=parse_options(option or []), progress=not quiet,
+                          analyse_motifs=motifs)
     typer.echo(f"{summary['runs']} runs ({summary['reused']} reused) on {len(summary['experiments'])} experiments")
     for model, value in sorted(summary["median_auc"].items(), key=lambda kv: -kv[1]):
         typer.echo(f"  {model:>18}: median AUC {value:.4f}")

@@ -47,6 +47,8 @@ class Job:
     seed: int
     train_size: int | None
     options: dict = field(default_factory=dict, hash=False)
+    #: Not part of the key: it changes the card, not the trained model or its scores.
+    analyse_motifs: bool = True
     key: str = ""
     target: str = ""
 
@@ -64,7 +66,7 @@ def _is_url(runs: str) -> bool:
 
 def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs: str, seed: int = 0,
          sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
-         options: dict[str, dict] | None = None) -> list[Job]:
+         options: dict[str, dict] | None = None, analyse_motifs: bool = True) -> list[Job]:
     """Every job of the comparison; datasets are encoded here (once, cached) so workers only read stores."""
     registry = get_registry()
     options = options or {}
@@ -89,7 +91,7 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
                 leaf = f"{model}{'' if size is None else f'-n{size}'}-{key}"
                 target = f"{str(runs).rstrip('/')}/{name}/{task}/{leaf}"
                 jobs.append(Job(model, str(store), name, task, protocol, seed, size,
-                                options.get(model, {}) if baseline else {}, key, target))
+                                options.get(model, {}) if baseline else {}, analyse_motifs, key, target))
     return jobs
 
 
@@ -138,7 +140,7 @@ def run_job(job: Job) -> dict:
     scratch = scratch_root / f"{job.key}.{uuid.uuid4().hex[:8]}"
     try:
         run(job.model, job.task, job.store, job.protocol, seed=job.seed, out=scratch,
-            train_size=job.train_size, options=job.options or None)
+            train_size=job.train_size, options=job.options or None, analyse_motifs=job.analyse_motifs)
         _publish(scratch, job.target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -216,11 +218,12 @@ def execute(jobs: list[Job], executor: str = "serial", scheduler: str | None = N
 def compare(models: list[str], data: list[str], task: str, protocol: Protocol, out: Path, runs: str = "runs",
             seed: int = 0, executor: str = "serial", scheduler: str | None = None, workers: int = 2,
             sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
-            reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False):
+            reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False,
+            analyse_motifs: bool = True):
     """Plan, run what is missing, write the report folder ``out``; returns the report's summary."""
     from .report import write_report
 
-    jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options)
+    jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs)
     results = execute(jobs, executor, scheduler, workers, progress)
     return write_report(results, out, models, task, reference)
 

@@ -52,12 +52,13 @@ class RunSummary:
 def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
         runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
         test: Path | None = None, progress=None, out: Path | None = None, train_size: int | None = None,
-        options: dict | None = None) -> RunSummary:
+        options: dict | None = None, analyse_motifs: bool = True) -> RunSummary:
     """Resolve names through the registry, prepare the data, run the protocol (or fit the baseline),
     write the run directory.
 
     ``train_size``: train on that many sequences drawn from the training split (seeded by ``seed``;
-    the data-size study); ``options``: settings of a baseline (for example ``{"tf": "STAT3"}``).
+    the data-size study); ``options``: settings of a baseline (for example ``{"tf": "STAT3"}``);
+    ``analyse_motifs=False`` leaves the card's filter-to-JASPAR section for ``bindreg card`` (sweeps).
     """
     registry = get_registry()
     baseline = registry.baselines.get(model) if model in registry.baselines else None
@@ -112,7 +113,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
     metrics["train_size"] = int(len(splits["train"]))
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
-                         dataset["onehot"].values[split == "test"])
+                         dataset["onehot"].values[split == "test"], analyse_motifs)
     return RunSummary(directory, metrics)
 
 
@@ -204,7 +205,8 @@ def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResu
 
 
 def _write_run_directory(directory: Path, identity: dict, metrics: dict, result: ProtocolResult,
-                         test_names: np.ndarray, test_labels: np.ndarray, test_onehot: np.ndarray) -> None:
+                         test_names: np.ndarray, test_labels: np.ndarray, test_onehot: np.ndarray,
+                         analyse_motifs: bool = True) -> None:
     with atomic_directory(directory) as scratch:
         write_json_atomic(scratch / "metrics.json", metrics)
         write_json_atomic(scratch / "run.json", identity)
@@ -225,7 +227,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                    zip(points["pr"]["recall"], points["pr"]["precision"]))
         result.final.net.export(str(scratch / "model"))
         _plot(scratch / "curves.png", identity, metrics, result, points)
-        write_card(scratch, identity, metrics, test_onehot, test_labels)
+        write_card(scratch, identity, metrics, test_onehot, test_labels, analyse_motifs)
 
 
 CURVE_METRICS = ("accuracy", "auroc", "auprc", "loss")

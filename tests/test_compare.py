@@ -57,6 +57,18 @@ def test_serial_sweep_reuses_runs_and_writes_every_figure(tmp_path, experiments)
     assert changed[0].key not in {j.key for j in jobs}
 
 
+def test_no_motifs_skips_the_card_analysis_but_not_the_run(tmp_path, experiments):
+    """--no-motifs changes the card only: the key is the same, and `bindreg card` can add it later."""
+    with_motifs = plan(["1layer"], experiments[:1], "discovery", BUDGETS["smoke"], str(tmp_path), sizes=())
+    without = plan(["1layer"], experiments[:1], "discovery", BUDGETS["smoke"], str(tmp_path), sizes=(),
+                   analyse_motifs=False)
+    assert [j.key for j in without] == [j.key for j in with_motifs]
+    [result] = execute(without)
+    card = (Path(result["directory"]) / "card.md").read_text()
+    assert "Not analysed" in card and "bindreg card" in card
+    assert not (Path(result["directory"]) / "motifs.tsv").exists()
+
+
 def test_options_and_unknown_models_are_one_line_errors(experiments, tmp_path):
     assert parse_options(["pwm.tf=STAT3", "gkmsvm.max_positives=100"]) == {
         "pwm": {"tf": "STAT3"}, "gkmsvm": {"max_positives": 100}}
