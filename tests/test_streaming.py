@@ -14,7 +14,8 @@ from bindreg.errors import BindregError
 from bindreg.plugins import get_registry
 from bindreg.store import SPLITS, content_hash, open_store, split_codes, write_store
 from bindreg.streaming import DataPath, choose_path, stream_splits
-from bindreg.training import build_network, load_splits, with_both_strands
+from bindreg.runs import run
+from bindreg.training import BUDGETS, build_network, load_splits, with_both_strands
 
 from conftest import bindreg_cli
 
@@ -109,6 +110,6 @@ def test_run_stream_trains_end_to_end(small_store, tmp_path):
     assert metrics["test"]["auroc"] > 0.9  # the planted 18-mer
     assert len((out / "test_predictions.csv").read_text().splitlines()) == 1 + 300
     assert (out / "card.md").exists()
-    failed = bindreg_cli("run", "--model", "kmer_lr", "--data", str(small_store), "--stream", check=False)
-    assert failed.returncode == 1 and "--stream applies to networks" in failed.stderr
+    with pytest.raises(BindregError, match="--stream applies to networks"):
+        run("kmer_lr", "discovery", str(small_store), BUDGETS["smoke"], stream=True)
 
