@@ -32,7 +32,7 @@ import mxnet as mx
 import numpy as np
 
 from . import __version__
-from .cards import MAX_SEQUENCES, PAPER_CITATION, write_card
+from .cards import PAPER_CITATION, motif_sequences, write_card
 from .datasets import prepare
 from .devices import context
 from .errors import BindregError
@@ -40,7 +40,7 @@ from .evaluation import binary_metrics, curves
 from .fsutil import atomic_directory, write_json_atomic
 from .plugins import get_registry
 from .store import SPLITS, counts, provenance, split_codes
-from .streaming import card_sequences, choose_path, stream_splits
+from .streaming import choose_path, stream_splits
 from .training import Protocol, ProtocolResult, load_splits, run_protocol
 
 
@@ -128,7 +128,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     metrics["train_size"] = int(len(splits["train"]))
     metrics["data_path"] = asdict(data_path)
     names = dataset["name"].isel(sample=np.flatnonzero(codes == SPLITS.index("test"))).values
-    card_onehot, card_labels = card_sequences(dataset, codes, MAX_SEQUENCES)
+    card_onehot, card_labels = motif_sequences(dataset, codes)
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
                          card_onehot, card_labels)
     return RunSummary(directory, metrics)

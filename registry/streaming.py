@@ -282,15 +282,3 @@ def stream_splits(dataset: xr.Dataset, store_path: Path, ctx, buffer_chunks: int
     labels = dataset["label"].values.astype(np.int8)
     return {name: StreamingSplit(onehot, codes, labels, code, ctx, buffer_chunks, prefetch)
             for code, name in enumerate(SPLITS)}
-
-
-def card_sequences(dataset: xr.Dataset, codes: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """The first test rows that hold ``limit`` bound sequences (or all test rows), one-hot and
-    labels: what the model card's motif extraction reads (it uses the first ``limit`` bound test
-    sequences), without loading the whole test split."""
-    test = np.flatnonzero(codes == SPLITS.index("test"))
-    labels = dataset["label"].values[test]
-    enough = int(np.searchsorted(np.cumsum(labels == 1), limit)) + 1
-    keep = test[:max(enough, limit)]
-    return dataset["onehot"].isel(sample=keep).values, labels[:len(keep)]
-

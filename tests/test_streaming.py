@@ -113,3 +113,15 @@ def test_run_stream_trains_end_to_end(small_store, tmp_path):
     with pytest.raises(BindregError, match="--stream applies to networks"):
         run("kmer_lr", "discovery", str(small_store), BUDGETS["smoke"], stream=True)
 
+
+
+def test_model_card_reads_only_the_test_rows_it_uses(small_store, monkeypatch):
+    import bindreg.cards as cards
+
+    monkeypatch.setattr(cards, "MAX_SEQUENCES", 20)
+    dataset = open_store(small_store)
+    onehot, labels = cards.motif_sequences(dataset)
+    test = dataset["split"].values == "test"
+    full_onehot, full_labels = dataset["onehot"].values[test], dataset["label"].values[test]
+    assert len(onehot) < len(full_onehot) and (onehot[:20] == full_onehot[:20]).all()
+    assert (onehot[labels == 1][:20] == full_onehot[full_labels == 1][:20]).all()
