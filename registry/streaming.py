@@ -97,8 +97,8 @@ def choose_path(dataset: xr.Dataset, stream: bool = False, budget_gb: float | No
     if stream:
         return DataPath("streaming", "requested with --stream", estimate, budget)
     if estimate > budget:
-        return DataPath("streaming", f"in memory it would take ~{estimate:.1f} GB, over the "
-                        f"{budget:g} GB budget (--memory-budget / ${BUDGET_VARIABLE})", estimate, budget)
+        return DataPath("streaming", f"in memory it would take ~{estimate:.1f} GB, over the {budget:g} GB "
+                        f"budget set by --memory-budget or ${BUDGET_VARIABLE}", estimate, budget)
     return DataPath("in_memory", f"~{estimate:.2f} GB, within the {budget:g} GB budget", estimate, budget)
 
 
