@@ -119,8 +119,8 @@ class StreamingSplit:
     buffer_chunks: int = 16
     prefetch: int = 4
     both_strands: bool = False
-    #: Reader threads: two decompress twice as fast when the step is quick (scoring), and the
-    #: order of results does not depend on them.
+    #: Reader threads: two can decompress two chunks at once when the consumer is quick
+    #: (scoring); results come back in order whatever their number.
     workers: int = 2
 
     def __post_init__(self):
