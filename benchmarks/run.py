@@ -2,7 +2,9 @@
 
 ``--with-genome`` adds the slower genome benchmarks: FIMO scanning of a generated 100 Mb
 genome (bench_genome_scan.py) and the task comparison on the generated compendium
-(bench_occupancy.py).
+(bench_occupancy.py). ``--with-streaming`` adds bench_streaming.py: it writes a store of 10 million
+sequences (~2 GB in a temporary folder, deleted after) and measures the peak memory of training
+streamed from it (about 10 minutes).
 """
 
 import subprocess
@@ -13,6 +15,8 @@ HERE = Path(__file__).resolve().parent
 scripts = ["bench_training_loop.py", "bench_real_data.py"]
 if "--with-genome" in sys.argv[1:]:
     scripts += ["bench_genome_scan.py", "bench_occupancy.py"]
+if "--with-streaming" in sys.argv[1:]:
+    scripts += ["bench_streaming.py"]
 
 for script in scripts:
     print(f"== {script}", flush=True)

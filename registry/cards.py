@@ -274,9 +274,21 @@ def rewrite_card(run_dir: Path) -> list[FilterMotif]:
     except (OSError, ValueError):
         raise BindregError(f"{run_dir}: no readable run.json/metrics.json; give a run directory") from None
     dataset = open_store(Path(identity["store"]))
-    is_test = dataset["split"].values == "test"
-    return write_card(run_dir, identity, metrics, dataset["onehot"].values[is_test],
-                      dataset["label"].values[is_test])
+    return write_card(run_dir, identity, metrics, *motif_sequences(dataset))
+
+
+def motif_sequences(dataset, codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """One-hot and labels of the leading test rows that hold ``MAX_SEQUENCES`` bound sequences
+    (or all test rows): all that ``learned_motifs`` reads, without loading the whole test split
+    (a store may hold millions). ``codes``: ``store.split_codes`` of the store, if at hand."""
+    from .store import SPLITS, split_codes
+
+    codes = split_codes(dataset["split"]) if codes is None else codes
+    test = np.flatnonzero(codes == SPLITS.index("test"))
+    labels = dataset["label"].values[test]
+    enough = int(np.searchsorted(np.cumsum(labels == 1), MAX_SEQUENCES)) + 1
+    keep = test[:max(enough, MAX_SEQUENCES)]
+    return dataset["onehot"].isel(sample=keep).values, labels[:len(keep)]
 
 
 def _write_motif_table(motifs: list[FilterMotif], path: Path) -> None:

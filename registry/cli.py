@@ -110,6 +110,11 @@ def run(
                                                       "training split (the data-size study).", min=1)] = None,
     option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting NAME=VALUE, e.g. "
                                                         "tf=STAT3 for pwm or max_positives=1000 for gkmsvm.")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Read minibatches from the Zarr store chunk by chunk "
+                                         "in bounded memory (automatic above --memory-budget).")] = False,
+    memory_budget: Annotated[Optional[float], typer.Option(
+        help="GB the in-memory arrays may take before the run streams from the store instead "
+             "(default $BINDREG_MEMORY_BUDGET_GB or 4).", min=0.001)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Train and test one model (network or baseline) on one dataset with the paper's protocol.
@@ -118,7 +123,11 @@ def run(
 
     A baseline (gkmsvm, kmer_lr, pwm) is fitted on the train and valid splits and tested once, into a run directory of the same shape.
 
+    A dataset too big for memory is streamed from its Zarr store (see docs/data.md).
+
     Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
+
+    Example: [bold]bindreg run --model 1layer --data big.zarr --stream[/bold]
     """
     from dataclasses import replace
 
@@ -132,7 +141,8 @@ def run(
         both_strands=both_strands)
     summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
                         split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out,
-                        train_size=train_size, options=parse_options([f"{model}.{o}" for o in option or []]).get(model))
+                        train_size=train_size, options=parse_options([f"{model}.{o}" for o in option or []]).get(model),
+                        stream=stream, memory_budget_gb=memory_budget, announce=typer.echo)
     test_metrics = summary.metrics["test"]
     budget_note = " [reduced budget]" if summary.metrics["protocol"]["reduced"] else ""
     typer.echo(f"{model} on {summary.metrics['dataset']} ({task}){budget_note}: "

@@ -9,9 +9,13 @@ from sklearn.metrics import average_precision_score, precision_recall_curve, roc
 
 def predict_proba(net, x: nd.NDArray, batch_size: int = 1000) -> np.ndarray:
     """P(bound) for each sequence of ``x: shape=(n, 4, 1, L)``; dropout is off outside training."""
-    outputs = [nd.softmax(net(x[start:start + batch_size]), axis=1)[:, 1]
-               for start in range(0, x.shape[0], batch_size)]
-    return nd.concat(*outputs, dim=0).asnumpy().astype(np.float64)
+    return predict_proba_nd(net, x, batch_size).asnumpy().astype(np.float64)
+
+
+def predict_proba_nd(net, x: nd.NDArray, batch_size: int = 1000) -> nd.NDArray:
+    """``predict_proba`` left on the device as float32, so callers can queue more work behind it."""
+    return nd.concat(*[nd.softmax(net(x[start:start + batch_size]), axis=1)[:, 1]
+                       for start in range(0, x.shape[0], batch_size)], dim=0)
 
 
 def binary_metrics(labels: np.ndarray, scores: np.ndarray) -> dict:

@@ -32,14 +32,15 @@ import mxnet as mx
 import numpy as np
 
 from . import __version__
-from .cards import PAPER_CITATION, write_card
+from .cards import PAPER_CITATION, motif_sequences, write_card
 from .datasets import prepare
 from .devices import context
 from .errors import BindregError
 from .evaluation import binary_metrics, curves
 from .fsutil import atomic_directory, write_json_atomic
 from .plugins import get_registry
-from .store import counts, provenance
+from .store import SPLITS, counts, provenance, split_codes
+from .streaming import choose_path, stream_splits
 from .training import Protocol, ProtocolResult, load_splits, run_protocol
 
 
@@ -52,12 +53,16 @@ class RunSummary:
 def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
         runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
         test: Path | None = None, progress=None, out: Path | None = None, train_size: int | None = None,
-        options: dict | None = None, analyse_motifs: bool = True) -> RunSummary:
+        options: dict | None = None, stream: bool = False, memory_budget_gb: float | None = None,
+        announce=None, analyse_motifs: bool = True) -> RunSummary:
     """Resolve names through the registry, prepare the data, run the protocol (or fit the baseline),
     write the run directory.
 
     ``train_size``: train on that many sequences drawn from the training split (seeded by ``seed``;
-    the data-size study); ``options``: settings of a baseline (for example ``{"tf": "STAT3"}``);
+    the data-size study); ``options``: settings of a baseline (for example ``{"tf": "STAT3"}``).
+    ``stream``: read minibatches from the store chunk by chunk (``bindreg.streaming``), which a
+    network run also does by itself when its arrays would exceed ``memory_budget_gb``;
+    ``announce(line)`` is told which path was taken before training starts;
     ``analyse_motifs=False`` leaves the card's filter-to-JASPAR section for ``bindreg card`` (sweeps).
     """
     registry = get_registry()
@@ -66,6 +71,9 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         architecture = registry.architectures.get(model)
     elif options is None:
         options = {}
+    if stream and baseline is not None:
+        raise BindregError(f"--stream applies to networks; the baseline {model!r} fits on arrays in memory; "
+                           "drop --stream")
     if options and baseline is None:
         raise BindregError(f"options {options} apply to baselines ({', '.join(registry.baselines.names())}), "
                            f"not to the network {model!r}; drop --option")
@@ -98,22 +106,32 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     directory = Path(out) if out else Path(runs_root) / dataset_name / task / f"{model}-seed{seed}"
-    split = dataset["split"].values
-    names = dataset["name"].values[split == "test"]
     if baseline is not None:
+        split = dataset["split"].values
+        names = dataset["name"].values[split == "test"]
         metrics, scores = _run_baseline(baseline, dataset, seed, options, prepare_seconds, started)
         identity["options"] = options
         test_labels = dataset["label"].values[split == "test"]
         _write_baseline_directory(directory, identity, metrics, names, test_labels, scores)
         return RunSummary(directory, metrics)
-    splits = load_splits(dataset, ctx)
+    data_path = choose_path(dataset, stream, memory_budget_gb, protocol.both_strands)
+    if announce is not None:
+        announce(data_path.describe())
+    codes = split_codes(dataset["split"])
+    if data_path.path == "streaming":
+        splits = stream_splits(dataset, store_path, ctx)
+    else:
+        splits = load_splits(dataset, ctx, codes)
     result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress)
     wall = {"prepare": prepare_seconds, **result.wall_seconds}
     wall["total"] = time.perf_counter() - started
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
     metrics["train_size"] = int(len(splits["train"]))
+    metrics["data_path"] = asdict(data_path)
+    names = dataset["name"].isel(sample=np.flatnonzero(codes == SPLITS.index("test"))).values
+    card_onehot, card_labels = motif_sequences(dataset, codes)
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
-                         dataset["onehot"].values[split == "test"], analyse_motifs)
+                         card_onehot, card_labels, analyse_motifs)
     return RunSummary(directory, metrics)
 
 
@@ -205,8 +223,9 @@ def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResu
 
 
 def _write_run_directory(directory: Path, identity: dict, metrics: dict, result: ProtocolResult,
-                         test_names: np.ndarray, test_labels: np.ndarray, test_onehot: np.ndarray,
-                         analyse_motifs: bool = True) -> None:
+                         test_names: np.ndarray, test_labels: np.ndarray, card_onehot: np.ndarray,
+                         card_labels: np.ndarray, analyse_motifs: bool = True) -> None:
+    """``card_onehot``/``card_labels``: the leading test rows the model card's motifs are read from."""
     with atomic_directory(directory) as scratch:
         write_json_atomic(scratch / "metrics.json", metrics)
         write_json_atomic(scratch / "run.json", identity)
@@ -227,7 +246,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                    zip(points["pr"]["recall"], points["pr"]["precision"]))
         result.final.net.export(str(scratch / "model"))
         _plot(scratch / "curves.png", identity, metrics, result, points)
-        write_card(scratch, identity, metrics, test_onehot, test_labels, analyse_motifs)
+        write_card(scratch, identity, metrics, card_onehot, card_labels, analyse_motifs)
 
 
 CURVE_METRICS = ("accuracy", "auroc", "auprc", "loss")

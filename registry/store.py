@@ -27,6 +27,8 @@ from .sequences import SequenceSet, one_hot
 FORMAT_VERSION = 1
 SPLITS = ("train", "valid", "test")
 CHUNK_SAMPLES = 8192
+#: Rows of the small per-sample columns (label, split) read at a time when hashing or validating.
+SPLIT_READ_ROWS = 1 << 20
 
 
 def stratified_split(labels: np.ndarray, rng: np.random.Generator, test_fraction: float = 0.2,
@@ -45,13 +47,44 @@ def stratified_split(labels: np.ndarray, rng: np.random.Generator, test_fraction
     return split
 
 
-def content_hash(onehot: np.ndarray, label: np.ndarray, split: np.ndarray) -> str:
+def content_hash(onehot, label, split) -> str:
+    """SHA-256 over the one-hot bytes, the labels and the newline-joined split names.
+
+    Any array-like that slices to NumPy works (NumPy, Zarr, an xarray variable): everything is
+    read ``CHUNK_SAMPLES`` rows at a time, so verifying a 10-million-sequence store stays within
+    a few MB of memory. The bytes hashed are those of the whole-array form (stores written
+    before this function streamed still verify).
+    """
+    total = len(label)
     digest = hashlib.sha256()
-    for start in range(0, len(label), CHUNK_SAMPLES):
-        digest.update(np.ascontiguousarray(onehot[start:start + CHUNK_SAMPLES]).tobytes())
-    digest.update(np.asarray(label, dtype=np.int8).tobytes())
-    digest.update("\n".join(split.tolist()).encode())
+    for start in range(0, total, CHUNK_SAMPLES):
+        digest.update(np.ascontiguousarray(_rows(onehot, start, start + CHUNK_SAMPLES)).tobytes())
+    for start in range(0, total, SPLIT_READ_ROWS):
+        digest.update(np.asarray(_rows(label, start, start + SPLIT_READ_ROWS), dtype=np.int8).tobytes())
+    for start in range(0, total, SPLIT_READ_ROWS):
+        names = _rows(split, start, start + SPLIT_READ_ROWS).tolist()
+        digest.update((("\n" if start else "") + "\n".join(names)).encode())
     return digest.hexdigest()
+
+
+def _rows(array, start: int, stop: int) -> np.ndarray:
+    """Rows ``start:stop`` of a NumPy, Zarr, dask or xarray array, as NumPy."""
+    part = array[start:stop]
+    return np.asarray(part.values if hasattr(part, "values") else part)
+
+
+def split_codes(split) -> np.ndarray:
+    """The split column as int8 codes (index into ``SPLITS``; -1 for any other value, e.g. the
+    ``unused`` rows of a subsampled run), read in pieces: 1 byte per sequence instead of the
+    20 bytes of ``<U5`` strings."""
+    codes = np.empty(len(split), dtype=np.int8)
+    for start in range(0, len(split), SPLIT_READ_ROWS):
+        names = _rows(split, start, start + SPLIT_READ_ROWS)
+        piece = np.full(len(names), -1, dtype=np.int8)
+        for code, name in enumerate(SPLITS):
+            piece[names == name] = code
+        codes[start:start + len(names)] = piece
+    return codes
 
 
 def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int, task: str,
@@ -106,14 +139,15 @@ def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int,
     )
 
 
-def write_store(dataset: xr.Dataset, path: Path) -> Path:
-    """Write to a temporary sibling and rename, so a crash never leaves a store that looks complete."""
+def write_store(dataset: xr.Dataset, path: Path, chunk_samples: int = CHUNK_SAMPLES) -> Path:
+    """Write to a temporary sibling and rename, so a crash never leaves a store that looks complete.
+    ``chunk_samples``: sequences per ``onehot`` chunk (tests use small chunks to get many)."""
     from .fsutil import atomic_directory
 
     length = dataset.sizes["position"]
     with atomic_directory(Path(path)) as scratch:
         dataset.to_zarr(scratch, mode="w", consolidated=True,
-                        encoding={"onehot": {"chunks": (CHUNK_SAMPLES, 4, length)}})
+                        encoding={"onehot": {"chunks": (chunk_samples, 4, length)}})
     return Path(path)
 
 
@@ -144,15 +178,15 @@ def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
             return f"variable {name!r} has dims {dataset[name].dims}, expected {dims}"
     if dataset["onehot"].dtype != np.uint8 or list(dataset["base"].values) != list("ACGT"):
         return "onehot must be uint8 over bases A C G T"
-    label = dataset["label"].values
+    label = dataset["label"].values  # int8: one byte per sequence
     if not np.isin(label, (0, 1)).all():
         return f"labels must be 0 or 1, found {sorted(set(np.unique(label).tolist()) - {0, 1})[:3]}"
-    split = dataset["split"].values
-    unknown = set(np.unique(split).tolist()) - set(SPLITS)
-    if unknown:
-        return f"unknown split value(s) {sorted(unknown)}"
+    for start in range(0, len(label), SPLIT_READ_ROWS):
+        unknown = set(np.unique(_rows(dataset["split"], start, start + SPLIT_READ_ROWS)).tolist()) - set(SPLITS)
+        if unknown:
+            return f"unknown split value(s) {sorted(unknown)}"
     if verify:
-        actual = content_hash(dataset["onehot"].values, label, split)
+        actual = content_hash(dataset["onehot"], label, dataset["split"])
         if actual != dataset.attrs.get("content_sha256"):
             return "content does not match its content_sha256 (the store was modified or damaged)"
     return None

@@ -14,7 +14,7 @@ little more than MXNet itself; ``benchmarks/bench_training_loop.py`` checks that
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 import mxnet as mx
@@ -26,6 +26,7 @@ from .catalog import Architecture
 from .errors import BindregError
 from .evaluation import binary_metrics, predict_proba
 from .hparams import sample_settings
+from .store import SPLITS, split_codes
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,24 @@ class Split:
     def __len__(self) -> int:
         return len(self.labels)
 
+    @property
+    def input_length(self) -> int:
+        return self.x.shape[3]
+
+    def batches(self, order_rng: np.random.Generator, batch_size: int) -> Iterator[tuple[nd.NDArray, nd.NDArray]]:
+        """Minibatches ``(x, y)`` forever: per epoch one gather on the device by
+        ``order_rng.permutation(n)``, then contiguous slices; the last ``n % batch_size`` rows
+        of each epoch's order are skipped. ``streaming.StreamingSplit`` has the same method."""
+        if len(self) < batch_size:
+            raise BindregError(f"the training split has {len(self)} sequences, fewer than one minibatch "
+                               f"of {batch_size}; give more data")
+        ctx = self.x.context
+        while True:
+            permutation = nd.array(order_rng.permutation(len(self)), ctx=ctx, dtype="int64")
+            epoch_x, epoch_y = nd.take(self.x, permutation), nd.take(self.y, permutation)
+            for start in range(0, len(self) // batch_size * batch_size, batch_size):
+                yield epoch_x[start:start + batch_size], epoch_y[start:start + batch_size]
+
     def scores(self, net) -> np.ndarray:
         """P(bound) per sequence; the mean over both strands when ``x_rc`` is set."""
         forward = predict_proba(net, self.x)
@@ -98,6 +117,8 @@ def reverse_complement(x: nd.NDArray) -> nd.NDArray:
 
 def with_both_strands(splits: dict[str, Split]) -> dict[str, Split]:
     """Training gains every reverse complement; valid and test are scored over both strands."""
+    if not all(isinstance(split, Split) for split in splits.values()):  # streaming splits do it per chunk
+        return {name: split.with_both_strands() for name, split in splits.items()}
     train = splits["train"]
     both = {"train": Split(nd.concat(train.x, reverse_complement(train.x), dim=0),
                            nd.concat(train.y, train.y, dim=0), np.concatenate([train.labels, train.labels]))}
@@ -107,15 +128,16 @@ def with_both_strands(splits: dict[str, Split]) -> dict[str, Split]:
     return both
 
 
-def load_splits(dataset: xr.Dataset, ctx) -> dict[str, Split]:
-    """Read the train/valid/test splits of a store into device memory."""
-    split = dataset["split"].values
-    onehot = dataset["onehot"]
+def load_splits(dataset: xr.Dataset, ctx, codes: np.ndarray | None = None) -> dict[str, Split]:
+    """Read the train/valid/test splits of a store into device memory (``codes``: the split
+    column as ``store.split_codes``, if already computed)."""
+    codes = split_codes(dataset["split"]) if codes is None else codes
+    onehot = dataset["onehot"].values
     label = dataset["label"].values
     splits = {}
-    for name in ("train", "valid", "test"):
-        rows = np.flatnonzero(split == name)
-        x = onehot.values[rows] if len(rows) else np.zeros((0,) + onehot.shape[1:], np.uint8)
+    for code, name in enumerate(SPLITS):
+        rows = np.flatnonzero(codes == code)
+        x = onehot[rows]
         splits[name] = Split(
             x=nd.array(x[:, :, None, :], ctx=ctx, dtype="float32"),
             y=nd.array(label[rows], ctx=ctx, dtype="float32"),
@@ -186,31 +208,20 @@ def train_setting(architecture: Architecture, hparams: dict, splits: dict[str, S
     ``seed`` fixes the initialisation, dropout masks and minibatch order.
     """
     train, valid = splits["train"], splits["valid"]
-    if len(train) < batch_size:
-        raise BindregError(f"the training split has {len(train)} sequences, fewer than one minibatch "
-                           f"of {batch_size}; give more data")
-    input_length = train.x.shape[3]
-    net = build_network(architecture, hparams, input_length, seed, ctx)
+    batches = train.batches(np.random.default_rng(seed), batch_size)
+    net = build_network(architecture, hparams, train.input_length, seed, ctx)
     optimizer = mx.optimizer.AdaDelta(rho=hparams.get("rho", 0.9), epsilon=hparams.get("epsilon", 1e-6))
     trainer = gluon.Trainer(net.collect_params(), optimizer)
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-    order_rng = np.random.default_rng(seed)
-    per_epoch = len(train) // batch_size
     curve: list[Checkpoint] = []
     best: Checkpoint | None = None
     params: dict = {}
     validation_seconds = 0.0
     started = time.perf_counter()
-    epoch_x = epoch_y = None
     for step in range(1, minibatches + 1):
-        slot = (step - 1) % per_epoch
-        if slot == 0:  # a new epoch: one gather on the device, then contiguous slices
-            permutation = nd.array(order_rng.permutation(len(train)), ctx=ctx, dtype="int64")
-            epoch_x = nd.take(train.x, permutation)
-            epoch_y = nd.take(train.y, permutation)
-        batch = slice(slot * batch_size, (slot + 1) * batch_size)
+        batch_x, batch_y = next(batches)
         with autograd.record():
-            loss = loss_fn(net(epoch_x[batch]), epoch_y[batch])
+            loss = loss_fn(net(batch_x), batch_y)
         loss.backward()
         trainer.step(batch_size)
         if step % validate_every == 0 or step == minibatches:
