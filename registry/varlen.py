@@ -30,7 +30,7 @@ from .sequences import one_hot
 #: The length-aware graph of a run or bundle (inputs ``data0``: one-hot, ``data1``: lengths).
 VARLEN_SYMBOL = "model-varlen-symbol.json"
 #: Upper bound on ``batch size x padded length`` per forward pass: bounds memory for long peaks.
-BASES_PER_BATCH = 400_000
+BASES_PER_BATCH = 100_000
 
 
 def export_length_aware(net, directory: Path, input_length: int) -> bool:

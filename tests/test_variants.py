@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bindreg.errors import BindregError
-from bindreg.variants import mutagenesis, read_vcf, score_variants
+from bindreg.variants import read_vcf, score_variants
 
 from conftest import bindreg_cli, random_sequences, write_genome
 
@@ -72,14 +72,15 @@ def test_a_bad_vcf_line_is_one_error_naming_file_and_line(tmp_path):
 
 def test_mutagenesis_map_finds_the_motif(published, tmp_path):
     sequence = random_sequences(1, 60, seed=3)[0][:20] + MOTIF + random_sequences(1, 60, seed=4)[0][:22]
-    result = mutagenesis(str(published["run"]), sequence)
-    assert result.delta.shape == (4, 60) and result.mode == "whole"
-    assert np.all(result.delta[[("ACGT".index(b)) for b in sequence], range(60)] == 0)  # the reference base
-    inside = result.importance[20:20 + len(MOTIF)].mean()
-    outside = np.abs(np.r_[result.importance[:15], result.importance[45:]]).mean()
-    assert inside > 5 * outside
     out = tmp_path / "map.png"
     printed = bindreg_cli("mutagenesis", str(published["run"]), sequence, "-o", str(out)).stdout
-    assert out.stat().st_size > 10_000 and "strongest loss" in printed
+    assert out.stat().st_size > 10_000 and "strongest loss" in printed and "whole scoring" in printed
     table = (tmp_path / "map.tsv").read_text().splitlines()
     assert table[0] == "position\tref\tdelta_A\tdelta_C\tdelta_G\tdelta_T\timportance" and len(table) == 61
+    delta = np.array([[float(v) for v in line.split("\t")[2:6]] for line in table[1:]]).T  # (4, L)
+    importance = np.array([float(line.split("\t")[6]) for line in table[1:]])
+    assert np.all(delta["ACGT".index(sequence[5]), 5] == 0)  # the reference base itself
+    assert np.allclose(importance, -delta.sum(axis=0) / 3, atol=1e-5)
+    inside = importance[20:20 + len(MOTIF)].mean()
+    outside = np.abs(np.r_[importance[:15], importance[45:]]).mean()
+    assert inside > 5 * outside
