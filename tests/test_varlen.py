@@ -101,3 +101,23 @@ def test_batches_bucket_by_length_and_cover_every_sequence_once():
         assert lengths.tolist() == [len(sequences[r]) for r in rows]
         seen.extend(rows.tolist())
     assert sorted(seen) == list(range(len(sequences)))
+
+
+@pytest.mark.parametrize("name", ["deepbind", "cnn_transformer"])
+def test_padding_gets_no_gradient_when_training_with_lengths(name):
+    """Training on padded batches: the loss does not depend on what lies past a sequence's end."""
+    from mxnet import autograd
+
+    net = NETWORKS[name]()
+    net.initialize(mx.init.Xavier())
+    net.hybridize(static_alloc=True)
+    x = nd.array(np.eye(4, dtype=np.float32)[np.random.default_rng(0).integers(0, 4, (4, 150))]
+                 .transpose(0, 2, 1)[:, :, None, :])
+    x.attach_grad()
+    lengths = nd.array([150, 101, 120, 101])
+    with autograd.record():
+        loss = mx.gluon.loss.SoftmaxCrossEntropyLoss()(net(x, lengths), nd.array([1, 0, 1, 0]))
+    loss.backward()
+    gradient = np.abs(x.grad.asnumpy()[:, :, 0, :]).sum(axis=1)  # (4, 150)
+    assert gradient[1, 101:].max() == 0 and gradient[2, 120:].max() == 0
+    assert gradient[1, :101].max() > 0
