@@ -378,6 +378,7 @@ def score_variants(
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the TSV here instead of to stdout.")]
     = None,
     engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ):
     """Score each variant: P(bound) of the reference and alternative windows (the model's length, centred on the variant) and their difference.
 
@@ -387,7 +388,7 @@ def score_variants(
     """
     from .variants import score_variants as score_all
 
-    rows = score_all(model, vcf, fasta, out, engine.value)
+    rows = score_all(model, vcf, fasta, out, engine.value, progress=not quiet and out is not None)
     skipped = sum(r["ref_score"] is None for r in rows)
     if out is None:
         from .variants import format_cell

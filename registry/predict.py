@@ -122,14 +122,15 @@ def windows(sequences: list[str], length: int, stride: int = 1) -> tuple[np.ndar
     Longer sequences give a window every ``stride`` bases plus one flush with the end;
     shorter ones are centred and padded with N.
     """
+    from .varlen import centre_pad
+
     if stride < 1:
         raise BindregError(f"stride {stride} must be at least 1")
     pieces: list[str] = []
     owners: list[int] = []
     for index, sequence in enumerate(sequences):
         if len(sequence) <= length:
-            left = (length - len(sequence)) // 2
-            pieces.append("N" * left + sequence + "N" * (length - len(sequence) - left))
+            pieces.append(centre_pad(sequence, length))
             owners.append(index)
             continue
         starts = list(range(0, len(sequence) - length + 1, stride))

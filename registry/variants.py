@@ -104,7 +104,8 @@ def _log_odds(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, engine: str = "mxnet") -> list[dict]:
+def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, engine: str = "mxnet",
+                   progress: bool = False) -> list[dict]:
     """Score every variant of ``vcf`` against ``fasta`` with ``model``; one row per ALT allele.
 
     Rows hold chrom, pos, id, ref, alt, ref_score, alt_score, delta, log_odds_delta and note
@@ -119,7 +120,10 @@ def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, 
     variants = read_vcf(vcf)
     genome = Genome(fasta)
     try:
-        windows = [_windows(genome, v, length) for v in variants]
+        from tqdm.auto import tqdm
+
+        windows = [_windows(genome, v, length)
+                   for v in tqdm(variants, desc="windows", unit="variant", disable=not progress, mininterval=1)]
     finally:
         genome.close()
     scored = [i for i, w in enumerate(windows) if isinstance(w, tuple)]
