@@ -53,7 +53,7 @@ class ConvTransformerNet(HybridBlock):
 
     def hybrid_forward(self, F, x, lengths=None):
         features, valid = x, lengths
-        for layer in self.stem._children.values():
+        for layer in self.stem:
             features = layer(features)
             valid = None if valid is None else valid_after(F, layer, valid)
         tokens = F.transpose(F.reshape(features, shape=(0, 0, -1)), axes=(0, 2, 1))  # (N, P, units)

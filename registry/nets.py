@@ -112,7 +112,7 @@ class ConvNet(HybridBlock):
                                    "network was trained on; score windows of that length instead (bindreg "
                                    "predict --mode windows)")
             features, valid = x, lengths
-            for layer in self.features._children.values():
+            for layer in self.features:
                 if isinstance(layer, GlobalMaxOverPositions):
                     features = layer(features, valid)
                 else:

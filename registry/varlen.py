@@ -36,12 +36,12 @@ BASES_PER_BATCH = 100_000
 def export_length_aware(net, directory: Path, input_length: int) -> bool:
     """Write ``VARLEN_SYMBOL`` for ``net`` into ``directory``; False when the network needs a fixed
     length (local pooling at the top) or does not take ``lengths``."""
-    from mxnet import nd
+    from mxnet import base, nd
 
     net.hybridize(static_alloc=True)  # drops the cached fixed-length graph; the next call traces two inputs
     try:
         net(nd.zeros((1, 4, 1, input_length)), nd.array([input_length]))
-    except (BindregError, TypeError):
+    except (BindregError, TypeError, ValueError, base.MXNetError):  # no `lengths` input (a plugin's own net)
         return False
     scratch = Path(tempfile.mkdtemp(prefix=".varlen-", dir=directory))
     try:
