@@ -349,7 +349,7 @@ def predict(
                                         "(windows mode).", min=1)] = 1,
     mode: Annotated[Mode, typer.Option(help="whole: each sequence whole, padding masked (MXNet, global-max "
                                        "models); windows: best window of the model's length; auto: whole "
-                                       "where possible.")] = None,
+                                       "where possible.")] = Mode.auto,
 ):
     """Score sequences: P(bound) of whole peaks of any width, or of their best window; shorter ones padded with N.
 
@@ -360,7 +360,7 @@ def predict(
     from .predict import predict_fasta_with_mode
 
     names, scores, chosen = predict_fasta_with_mode(model, fasta, engine.value, out, stride,
-                                                    (mode or Mode.auto).value)
+                                                    mode.value)
     typer.echo(f"mode: {chosen}", err=True)
     if out is None:
         typer.echo("name\tscore")
@@ -406,7 +406,7 @@ def mutagenesis(
     sequence: Annotated[str, typer.Argument(help="The sequence (A C G T N), or a FASTA file (first record).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="The map as PNG; the numbers go beside it as .tsv.")]
     = Path("mutagenesis.png"),
-    mode: Annotated[Mode, typer.Option(help="whole, windows or auto (as in bindreg predict).")] = None,
+    mode: Annotated[Mode, typer.Option(help="whole, windows or auto (as in bindreg predict).")] = Mode.auto,
     engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
 ):
     """Draw an in-silico mutagenesis map: the change in P(bound) of every single-base change (heat map 4 x L) under a logo of each base's importance; writes the numbers as TSV.
@@ -417,7 +417,7 @@ def mutagenesis(
 
     from .variants import mutagenesis as mutate, write_mutation_map
 
-    result = mutate(model, sequence, engine.value, (mode or Mode.auto).value)
+    result = mutate(model, sequence, engine.value, mode.value)
     table = out.with_suffix(".tsv")
     write_mutation_map(result, table, out)
     strongest = np.unravel_index(np.argmin(result.delta), result.delta.shape)
