@@ -322,6 +322,8 @@ def publish(
     else:
         typer.echo(f"published {result.tag}{f' (stage {result.stage})' if result.stage else ''} in {result.repo}; "
                    f"archive sha256 {result.archive_sha256}")
+    if result.note:
+        typer.echo(f"note: {result.note}")
 
 
 @app.command()
@@ -344,6 +346,12 @@ class Engine(str, Enum):
     onnxruntime = "onnxruntime"
 
 
+class Mode(str, Enum):
+    auto = "auto"
+    whole = "whole"
+    windows = "windows"
+
+
 @app.command()
 def predict(
     model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
@@ -351,22 +359,85 @@ def predict(
     engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write name<TAB>score here instead of "
                                                 "to stdout.")] = None,
-    stride: Annotated[int, typer.Option(help="Window step for sequences longer than the model's input.",
-                                        min=1)] = 1,
+    stride: Annotated[int, typer.Option(help="Window step for sequences longer than the model's input "
+                                        "(windows mode).", min=1)] = 1,
+    mode: Annotated[Mode, typer.Option(help="whole: each sequence whole, padding masked (MXNet, global-max "
+                                       "models); windows: best window of the model's length; auto: whole "
+                                       "where possible.")] = Mode.auto,
 ):
-    """Score sequences: P(bound); longer ones by their best window, shorter ones padded with N.
+    """Score sequences: P(bound) of whole peaks of any width, or of their best window; shorter ones padded with N.
 
     Example: [bold]bindreg predict 1layer-zeng-md-stat3-helas3 peaks.fa --engine onnxruntime -o scores.tsv[/bold]
-    """
-    from .predict import predict_fasta
 
-    names, scores = predict_fasta(model, fasta, engine.value, out, stride)
+    Example: [bold]bindreg predict runs/zeng_md_stat3_helas3/discovery/cnn_transformer-seed0 peaks.fa --mode whole[/bold]
+    """
+    from .predict import predict_fasta_with_mode
+
+    names, scores, chosen = predict_fasta_with_mode(model, fasta, engine.value, out, stride,
+                                                    mode.value)
+    typer.echo(f"mode: {chosen}", err=True)
     if out is None:
         typer.echo("name\tscore")
         for name, score in zip(names, scores.tolist()):
             typer.echo(f"{name}\t{score!r}")
     else:
         typer.echo(f"{len(names)} sequences scored with {engine.value} -> {out}")
+
+
+@app.command("score-variants")
+def score_variants(
+    model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
+    vcf: Annotated[Path, typer.Option(help="VCF (plain or gzip); CHROM POS ID REF ALT are read.")],
+    fasta: Annotated[Path, typer.Option(help="Indexed FASTA genome the VCF was called on (plain or bgzip).")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write the TSV here instead of to stdout.")]
+    = None,
+    engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+):
+    """Score each variant: P(bound) of the reference and alternative windows (the model's length, centred on the variant) and their difference.
+
+    A REF that does not match the genome, a missing chromosome or a symbolic ALT is noted on that variant's row (no scores) and the rest go on; indels are scored on the ALT haplotype cut to the model's length.
+
+    Example: [bold]bindreg score-variants runs/zeng_md_stat3_helas3/discovery/1layer_rc-seed0 --vcf calls.vcf --fasta hg19.fa -o effects.tsv[/bold]
+    """
+    from .variants import score_variants as score_all
+
+    rows = score_all(model, vcf, fasta, out, engine.value, progress=not quiet and out is not None)
+    skipped = sum(r["ref_score"] is None for r in rows)
+    if out is None:
+        from .variants import format_cell
+
+        typer.echo("\t".join(rows[0]))
+        for row in rows:
+            typer.echo("\t".join(format_cell(v) for v in row.values()))
+    else:
+        typer.echo(f"{len(rows) - skipped} variant(s) scored, {skipped} not scored (see their note) -> {out}")
+
+
+@app.command()
+def mutagenesis(
+    model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
+    sequence: Annotated[str, typer.Argument(help="The sequence (A C G T N), or a FASTA file (first record).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The map as PNG; the numbers go beside it as .tsv.")]
+    = Path("mutagenesis.png"),
+    mode: Annotated[Mode, typer.Option(help="whole, windows or auto (as in bindreg predict).")] = Mode.auto,
+    engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
+):
+    """Draw an in-silico mutagenesis map: the change in P(bound) of every single-base change (heat map 4 x L) under a logo of each base's importance; writes the numbers as TSV.
+
+    Example: [bold]bindreg mutagenesis runs/synthetic_ctcf/discovery/1layer-seed0 ACGT...ACGT -o ctcf.png[/bold]
+    """
+    import numpy as np
+
+    from .variants import mutagenesis as mutate, write_mutation_map
+
+    result = mutate(model, sequence, engine.value, mode.value)
+    table = out.with_suffix(".tsv")
+    write_mutation_map(result, table, out)
+    strongest = np.unravel_index(np.argmin(result.delta), result.delta.shape)
+    typer.echo(f"P(bound) {result.reference_score:.4f} ({result.mode} scoring); strongest loss "
+               f"{result.delta[strongest]:+.4f} at position {strongest[1] + 1} "
+               f"({result.sequence[strongest[1]]}>{'ACGT'[strongest[0]]}) -> {out}, {table}")
 
 
 @app.command("test")

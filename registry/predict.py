@@ -1,6 +1,12 @@
 """Scoring sequences of any length with an exported network, through MXNet or onnxruntime alone.
 
-A network sees a fixed input length ``L`` (recorded in the bundle's ``bundle.json``):
+Two modes (``--mode``; ``auto`` picks ``whole`` where it can, else ``windows``):
+
+``whole`` (MXNet, global-max networks): each sequence is scored whole, in padded batches
+with the padding masked out (``bindreg.varlen``); a sequence of the model's length scores
+as on the fixed-length path.
+
+``windows``: the network sees its fixed input length ``L`` (recorded in ``bundle.json``):
 
 - a sequence of exactly ``L`` bp is scored as it is;
 - a longer one is cut into windows of ``L`` bp every ``stride`` bases (default 1,
@@ -27,6 +33,7 @@ from .errors import BindregError
 from .sequences import SequenceSet, one_hot
 
 ENGINES = ("mxnet", "onnxruntime")
+MODES = ("auto", "whole", "windows")
 
 
 @dataclass
@@ -62,7 +69,8 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
     if engine == "onnxruntime":
         onnx_path = bundle / "model.onnx"
         if not onnx_path.exists():
-            raise BindregError(f"{bundle}: no model.onnx; publish the run (bindreg publish) or use --engine mxnet")
+            why = info.get("onnx_note") or "publish the run (bindreg publish) or use --engine mxnet"
+            raise BindregError(f"{bundle}: no model.onnx; {why}")
         try:
             import onnxruntime as ort
         except ImportError:
@@ -114,14 +122,15 @@ def windows(sequences: list[str], length: int, stride: int = 1) -> tuple[np.ndar
     Longer sequences give a window every ``stride`` bases plus one flush with the end;
     shorter ones are centred and padded with N.
     """
+    from .varlen import centre_pad
+
     if stride < 1:
         raise BindregError(f"stride {stride} must be at least 1")
     pieces: list[str] = []
     owners: list[int] = []
     for index, sequence in enumerate(sequences):
         if len(sequence) <= length:
-            left = (length - len(sequence)) // 2
-            pieces.append("N" * left + sequence + "N" * (length - len(sequence) - left))
+            pieces.append(centre_pad(sequence, length))
             owners.append(index)
             continue
         starts = list(range(0, len(sequence) - length + 1, stride))
@@ -161,20 +170,53 @@ def read_sequences(fasta: Path) -> SequenceSet:
     return records
 
 
+def choose_mode(directory: Path, engine: str, mode: str) -> str:
+    """``whole`` or ``windows`` for ``mode`` (auto, whole or windows) and what the model and engine offer."""
+    from .varlen import supports_any_length
+
+    if mode not in MODES:
+        raise BindregError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    whole_possible = engine == "mxnet" and supports_any_length(directory)
+    if mode == "whole" and engine != "mxnet":
+        raise BindregError("--mode whole needs --engine mxnet (the ONNX export has a fixed input length); "
+                           "use --mode windows with onnxruntime")
+    if mode == "auto":
+        return "whole" if whole_possible else "windows"
+    return mode
+
+
+def score_sequences(directory: Path, sequences: list[str], engine: str = "mxnet", mode: str = "auto",
+                    stride: int = 1) -> tuple[np.ndarray, str]:
+    """P(bound) per sequence with the model in ``directory``, and the mode used (``whole``/``windows``)."""
+    chosen = choose_mode(directory, engine, mode)
+    if chosen == "whole":
+        from .varlen import LengthAwareScorer
+
+        return LengthAwareScorer(directory).probabilities(sequences), chosen
+    return score(load_scorer(directory, engine), sequences, stride), chosen
+
+
 def predict_fasta(model: str, fasta: Path, engine: str = "mxnet", out: Path | None = None,
-                  stride: int = 1) -> tuple[list[str], np.ndarray]:
+                  stride: int = 1, mode: str = "auto") -> tuple[list[str], np.ndarray]:
     """Score every record of ``fasta`` with ``model`` (NAME[@VERSION] in the cache, a bundle or a run
     directory); write ``name<TAB>score`` to ``out`` when given. Returns names and scores."""
+    names, scores, _ = predict_fasta_with_mode(model, fasta, engine, out, stride, mode)
+    return names, scores
+
+
+def predict_fasta_with_mode(model: str, fasta: Path, engine: str = "mxnet", out: Path | None = None,
+                            stride: int = 1, mode: str = "auto") -> tuple[list[str], np.ndarray, str]:
+    """``predict_fasta`` that also says which mode scored the sequences."""
     from .fsutil import write_text_atomic
     from .pull import resolve_local
 
     directory = resolve_local(model)
     records = read_sequences(fasta)
-    scores = score(load_scorer(directory, engine), records.sequences, stride)
+    scores, chosen = score_sequences(directory, records.sequences, engine, mode, stride)
     if out is not None:
         lines = ["name\tscore"] + [f"{n}\t{s!r}" for n, s in zip(records.names, scores.tolist())]
         write_text_atomic(Path(out), "\n".join(lines) + "\n")
-    return records.names, scores
+    return records.names, scores, chosen
 
 
 def read_predictions(path: Path) -> dict[str, float]:

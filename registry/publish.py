@@ -29,7 +29,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -49,6 +49,8 @@ class Published:
     archive_sha256: str
     repo: Path
     already: bool = False
+    #: A one-line note on what the bundle lacks (no ONNX export for this architecture), else None.
+    note: str | None = None
 
 
 def git(root: Path, *args: str, check: bool = True) -> str:
@@ -168,11 +170,13 @@ def publish(run_dir: Path, repo: Path = Path("."), name: str | None = None, vers
             bundle = build_bundle(run_dir, scratch / name, name)
             archive_sha = write_archive(bundle, scratch / f"{name}.tar")
             meta = _artifact_meta(bundle, archive_sha, sha256_file(bundle / "manifest.json"))
+            note = json.loads((bundle / "bundle.json").read_text()).get("onnx_note")
             existing = latest_version(root, name)
             if existing and (published_meta(root, existing[1], name) or {}).get("archive_sha256") == archive_sha:
                 if stage:
                     _assign(root, name, existing[0], stage)
-                return Published(name, existing[0], f"{name}@{existing[0]}", stage, archive_sha, root, already=True)
+                return Published(name, existing[0], f"{name}@{existing[0]}", stage, archive_sha, root, already=True,
+                                 note=note)
             has_head = bool(git(root, "rev-parse", "--verify", "-q", "HEAD", check=False))
             head_meta = (published_meta(root, "HEAD", name) if has_head else None) or {}
             # Equal at HEAD but untagged: an earlier publish stopped after its commit; only tag it.
@@ -180,7 +184,7 @@ def publish(run_dir: Path, repo: Path = Path("."), name: str | None = None, vers
                 _commit_archive(root, name, f"{MODELS_DIR}/{name}.tar", scratch / f"{name}.tar", meta)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        return _tag(root, name, version, stage, archive_sha)
+        return replace(_tag(root, name, version, stage, archive_sha), note=note)
 
 
 def _artifact_meta(bundle: Path, archive_sha: str, manifest_sha: str) -> dict:

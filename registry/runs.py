@@ -11,6 +11,8 @@ A run directory holds::
     test_predictions.csv  name, label, score for every test sequence
     roc.csv, pr.csv       curve points;  curves.png  the same, drawn
     model-symbol.json, model-0000.params   the exported network (best iteration)
+    model-varlen-symbol.json   the same network for sequences of any length (global-max
+                          networks only; bindreg.varlen)
     card.md               the model card (bindreg.cards): YAML front matter + Markdown,
     motif_logos.png, motifs.tsv   first-layer filters as logos, matched to JASPAR
 
@@ -42,6 +44,7 @@ from .plugins import get_registry
 from .store import SPLITS, counts, provenance, split_codes
 from .streaming import choose_path, stream_splits
 from .training import Protocol, ProtocolResult, load_splits, run_protocol
+from .varlen import export_length_aware
 
 
 @dataclass
@@ -245,6 +248,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
         _write_csv(scratch / "pr.csv", ["recall", "precision"],
                    zip(points["pr"]["recall"], points["pr"]["precision"]))
         result.final.net.export(str(scratch / "model"))
+        export_length_aware(result.final.net, scratch, identity["sequence_length"])
         _plot(scratch / "curves.png", identity, metrics, result, points)
         write_card(scratch, identity, metrics, card_onehot, card_labels, analyse_motifs)
 
