@@ -111,6 +111,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     wall["total"] = time.perf_counter() - started
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
     metrics["train_size"] = int(len(splits["train"]))
+    identity["search"] = metrics["search"]
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
                          dataset["onehot"].values[split == "test"])
     return RunSummary(directory, metrics)
@@ -198,6 +199,7 @@ def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResu
         "valid_at_best": final.best.metrics,
         "hyperparameters": final.hparams,
         "protocol": {**asdict(protocol), "reduced": protocol.reduced},
+        "search": {"mode": result.search_mode, "why_sequential": result.search_note or None},
         "wall_seconds": wall,
         "seconds_per_500k_samples": final.train_seconds * 500_000 / samples,
     }
