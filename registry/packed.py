@@ -99,18 +99,18 @@ class PackedGraph(gluon.HybridBlock):
         """The convolutions of all settings: ``(N, 4, 1, L) -> (N, P*filters, ...)``, grouped by setting."""
         p = self._layout.settings
         h = x
-        for depth, (count, width) in enumerate(zip(self._config["filters"], self._config["widths"])):
+        widths, top = self._config["widths"], self._config["top_pool"]
+        for depth, (count, width) in enumerate(zip(self._config["filters"], widths)):
             if depth:
                 pool = self._config["inner_pool"]
-                h = F.Pooling(h, kernel=(1, pool), stride=(1, pool), pool_type="max")
-            h = F.relu(F.Convolution(h, weights[f"conv{depth}_weight"], weights[f"conv{depth}_bias"],
-                                     kernel=(1, width), num_filter=p * count, num_group=p if depth else 1))
-        top = self._config["top_pool"]
+                h = F.relu(F.Pooling(h, kernel=(1, pool), stride=(1, pool), pool_type="max"))
+            h = F.Convolution(h, weights[f"conv{depth}_weight"], weights[f"conv{depth}_bias"],
+                              kernel=(1, width), num_filter=p * count, num_group=p if depth else 1)
+        # ReLU after max pooling, not before: max and ReLU commute (same values and gradients) and
+        # the pooled array is 3x to 78x smaller than the convolution's output.
         if top is None:  # topk: the fastest global-max backward on CPU (nets.GlobalMaxOverPositions)
-            h = F.topk(h, axis=3, k=1, ret_typ="value")
-        else:
-            h = F.Pooling(h, kernel=(1, top), stride=(1, top), pool_type="max")
-        return h
+            return F.relu(F.topk(h, axis=3, k=1, ret_typ="value"))
+        return F.relu(F.Pooling(h, kernel=(1, top), stride=(1, top), pool_type="max"))
 
 
 def pack(nets: list, layout: Layout, ctx) -> nd.NDArray:
