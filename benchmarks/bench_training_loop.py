@@ -1,11 +1,14 @@
 """Seconds per 500,000 training samples (the paper's Table 2 measure) for every architecture:
 bindreg's trainer against a bare hybridized Gluon loop over the same in-memory arrays, in one run.
 
-The bare loop is the least any MXNet trainer can do: contiguous slices of one
-preloaded NDArray, forward, backward, AdaDelta step, nothing else, timed from
-after the network is built. The trainer's time includes building and
-initialising the network, per-epoch shuffling, a per-step progress callback and
-bookkeeping; its validation time is excluded (Table 2 times training only). Target: ratio <= 1.2 for 1layer.
+The bare loop is the plainest hybridized Gluon loop: contiguous slices of one
+preloaded NDArray, forward, backward, ``gluon.Trainer`` AdaDelta step, nothing
+else, timed from after the network is built. The trainer's time includes
+per-epoch shuffling, a per-step progress callback and bookkeeping; its
+validation time is excluded (Table 2 times training only). For the paper's CNNs
+the trainer is the packed engine (bindreg.packed: flat AdaDelta, ReLU after
+pooling), so its ratio is below 1; DeepBind trains through gluon.Trainer (ratio ~1).
+Target: ratio <= 1.2 for 1layer.
 
     python benchmarks/bench_training_loop.py [--minibatches 1000] [--models 1layer 3layer]
 """

@@ -1,5 +1,8 @@
 """Run every benchmark in one go (`make bench`); each prints its own table.
 
+The PyTorch comparisons (bench_vs_pytorch.py, bench_protocol_vs_pytorch.py) need the ``bench``
+extra (torch==2.13.0, CPU); without it they print a one-line note and are skipped.
+
 ``--with-genome`` adds the slower genome benchmarks: FIMO scanning of a generated 100 Mb
 genome (bench_genome_scan.py) and the task comparison on the generated compendium
 (bench_occupancy.py). ``--with-streaming`` adds bench_streaming.py: it writes a store of 10 million
@@ -12,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-scripts = ["bench_training_loop.py", "bench_real_data.py"]
+scripts = ["bench_training_loop.py", "bench_vs_pytorch.py", "bench_protocol_vs_pytorch.py", "bench_real_data.py"]
 if "--with-genome" in sys.argv[1:]:
     scripts += ["bench_genome_scan.py", "bench_occupancy.py"]
 if "--with-streaming" in sys.argv[1:]:

@@ -10,7 +10,6 @@ from functools import partial
 
 import bindreg
 from bindreg.catalog import Architecture
-from bindreg.nets import ConvNet
 
 ONE, TWO, THREE = ((16,), (24,)), ((16, 32), (24, 5)), ((16, 32, 64), (24, 5, 5))
 
@@ -30,6 +29,8 @@ TABLE_1 = [
 
 
 def _build(filters, widths, top_pool, hparams):
+    from bindreg.nets import ConvNet  # here, so that TABLE_1 reads without MXNet (the PyTorch benchmark)
+
     return ConvNet(filters=filters, widths=widths, top_pool=top_pool, dropout=hparams["dropout"])
 
 

@@ -100,6 +100,9 @@ def run(
     both_strands: Annotated[bool, typer.Option("--both-strands", help="Train on reverse complements too and "
                                                "score both strands (not in the paper; gkm-SVM does it).")]
     = False,
+    no_pack: Annotated[bool, typer.Option("--no-pack", help="Search one setting at a time instead of all "
+                                          "settings in one packed graph (same results; for debugging).")]
+    = False,
     seed: Annotated[int, typer.Option(help="Seed of initialisation, dropout and minibatch order.")] = 0,
     split_seed: Annotated[int, typer.Option(help="Seed of negatives and the train/valid/test split.")] = 0,
     device: Annotated[str, typer.Option(help="cpu, gpu or gpu:N (needs a CUDA build of MXNet).")] = "cpu",
@@ -138,7 +141,7 @@ def run(
 
     protocol = replace(BUDGETS[budget.value].with_overrides(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches),
-        both_strands=both_strands)
+        both_strands=both_strands, pack=not no_pack)
     summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
                         split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out,
                         train_size=train_size, options=parse_options([f"{model}.{o}" for o in option or []]).get(model),
@@ -151,6 +154,8 @@ def run(
     if "hyperparameters" in summary.metrics:
         typer.echo(f"chosen {json.dumps(summary.metrics['hyperparameters'])}, best iteration "
                    f"{summary.metrics['best_iteration']}, {summary.metrics['wall_seconds']['total']:.0f} s")
+        search = summary.metrics["search"]
+        typer.echo(f"search: {search['mode']}" + (f" ({search['why_sequential']})" if search["why_sequential"] else ""))
     else:
         typer.echo(f"fitted on {summary.metrics['train_size']} sequences in "
                    f"{summary.metrics['wall_seconds']['train']:.1f} s")

@@ -84,6 +84,10 @@ class ConvNet(HybridBlock):
         **kwargs,
     ):
         super().__init__(**kwargs)
+        #: The structure without the dropout rate: settings whose ``config`` agree can be trained
+        #: together as one packed graph (bindreg.packed).
+        self.config = {"filters": tuple(filters), "widths": tuple(widths), "inner_pool": inner_pool,
+                       "top_pool": top_pool, "hidden": hidden}
         if len(filters) != len(widths):
             raise ValueError("filters and widths must have one entry per convolutional layer")
         with self.name_scope():

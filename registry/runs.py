@@ -131,6 +131,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
     metrics["train_size"] = int(len(splits["train"]))
     metrics["data_path"] = asdict(data_path)
+    identity["search"] = metrics["search"]
     names = dataset["name"].isel(sample=np.flatnonzero(codes == SPLITS.index("test"))).values
     card_onehot, card_labels = motif_sequences(dataset, codes)
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
@@ -220,6 +221,7 @@ def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResu
         "valid_at_best": final.best.metrics,
         "hyperparameters": final.hparams,
         "protocol": {**asdict(protocol), "reduced": protocol.reduced},
+        "search": {"mode": result.search_mode, "why_sequential": result.search_note or None},
         "wall_seconds": wall,
         "seconds_per_500k_samples": final.train_seconds * 500_000 / samples,
     }

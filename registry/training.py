@@ -9,6 +9,11 @@
 The step loop is kept bare on purpose (batches are slices of one preloaded
 NDArray, no host copies, no per-step synchronisation) so that the protocol costs
 little more than MXNet itself; ``benchmarks/bench_training_loop.py`` checks that.
+
+Networks that are plain ``bindreg.nets.ConvNet``s (the paper's nine CNNs) train on the packed
+engine (bindreg.packed): one flat AdaDelta update, explicit per-setting dropout masks, and the
+search's settings trained together as one graph. Anything else (DeepBind, plugins' networks)
+trains one setting at a time with ``gluon.Trainer``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,12 @@ from .errors import BindregError
 from .evaluation import binary_metrics, predict_proba
 from .hparams import sample_settings
 from .store import SPLITS, split_codes
+from .packed import packable_config, train_packed, unpack
+
+#: Version of the protocol's semantics, part of every run's metrics and of ``bindreg compare``'s
+#: job keys. 2: the search settings share one minibatch order (seeded by the run seed) and
+#: dropout masks come from per-setting numpy streams, so that packed and sequential agree.
+PROTOCOL_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,6 +55,10 @@ class Protocol:
     #: every sequence as the mean over its two strands. Off in the paper; gkm-SVM's kernel
     #: counts both strands by default, so this is the fair setting when comparing with it.
     both_strands: bool = False
+    #: Train the search's settings together as one graph when the architecture allows it
+    #: (same results as one at a time, to float tolerance); False for debugging.
+    pack: bool = True
+    version: int = PROTOCOL_VERSION
 
     @property
     def reduced(self) -> bool:
@@ -201,27 +216,102 @@ def build_network(architecture: Architecture, hparams: dict, input_length: int, 
 
 def train_setting(architecture: Architecture, hparams: dict, splits: dict[str, Split], minibatches: int,
                   validate_every: int, seed: int, ctx, batch_size: int = 100,
-                  on_step: Callable[[int], None] | None = None) -> SettingResult:
+                  on_step: Callable[[int], None] | None = None, order_seed: int | None = None) -> SettingResult:
     """Train one setting for ``minibatches`` steps, validating every ``validate_every`` steps and
     at the end; keep the weights of the best validation.
 
-    ``seed`` fixes the initialisation, dropout masks and minibatch order.
+    ``seed`` fixes the initialisation and dropout masks; ``order_seed`` (default ``seed``) the
+    minibatch order.
+    """
+    _check_enough(splits["train"], batch_size)
+    net = build_network(architecture, hparams, splits["train"].input_length, seed, ctx)
+    if packable_config([net]) is not None and not streamed(splits):
+        return train_together(architecture, [hparams], splits, minibatches, validate_every, [seed], ctx,
+                              batch_size, on_step, order_seed, nets=[net], keep_nets=True)[0]
+    return _train_with_gluon(net, hparams, splits, minibatches, validate_every, seed, batch_size, on_step,
+                             seed if order_seed is None else order_seed)
+
+
+def train_together(architecture: Architecture, settings: list[dict], splits: dict[str, Split], minibatches: int,
+                   validate_every: int, seeds: list[int], ctx, batch_size: int = 100,
+                   on_step: Callable[[int], None] | None = None, order_seed: int | None = None,
+                   nets: list | None = None, keep_nets: bool = False) -> list[SettingResult] | None:
+    """Train ``settings`` of one ConvNet architecture as one packed graph on one shared minibatch
+    order; None when they cannot be packed (see ``bindreg.packed.packable_config``).
+
+    Setting ``i`` is initialised and draws its dropout masks with ``seeds[i]`` exactly as it would
+    alone, so each result equals ``train_setting`` of that setting (to float tolerance).
     """
     train, valid = splits["train"], splits["valid"]
-    batches = train.batches(np.random.default_rng(seed), batch_size)
-    net = build_network(architecture, hparams, train.input_length, seed, ctx)
+    _check_enough(train, batch_size)
+    if streamed(splits):
+        return None
+    if nets is None:  # the first alone tells whether the architecture packs at all
+        nets = [build_network(architecture, settings[0], train.input_length, seeds[0], ctx)]
+        if packable_config(nets) is None:
+            return None
+        nets += [build_network(architecture, hparams, train.input_length, seed, ctx)
+                 for hparams, seed in zip(settings[1:], seeds[1:])]
+    config = packable_config(nets)
+    if config is None:
+        return None
+    curves: list[list[Checkpoint]] = [[] for _ in settings]
+    bests: list[Checkpoint | None] = [None] * len(settings)
+
+    def judge(setting: int, step: int, scores: np.ndarray) -> bool:
+        checkpoint = Checkpoint(step, binary_metrics(valid.labels, scores))
+        curves[setting].append(checkpoint)
+        if _better(checkpoint.metrics, bests[setting].metrics if bests[setting] else None):
+            bests[setting] = checkpoint
+            return True
+        return False
+
+    order_rng = np.random.default_rng(seeds[0] if order_seed is None else order_seed)
+    run = train_packed(nets, config, settings, seeds, train.batches(order_rng, batch_size), valid.x, minibatches,
+                       validate_every, ctx, batch_size, judge, on_step, valid_x_rc=valid.x_rc)
+    results = []
+    share = 1.0 / len(settings)  # one graph: each setting is charged an equal share of the time
+    for index, (hparams, seed, net) in enumerate(zip(settings, seeds, nets)):
+        params = {}
+        if keep_nets:
+            unpack(run.best_theta, run.layout, index, net)
+            params = {name: p.data().copy() for name, p in net.collect_params().items()}
+        results.append(SettingResult(dict(hparams), seed, curves[index], bests[index], net if keep_nets else None,
+                                     params, train_seconds=(run.seconds - run.validation_seconds) * share,
+                                     validation_seconds=run.validation_seconds * share))
+    return results
+
+
+def streamed(splits: dict) -> bool:
+    """True for splits read from Zarr chunk by chunk (``bindreg.streaming``). The packed engine
+    validates on a device-resident array, so streamed runs train through ``gluon.Trainer``: slower
+    per step, but bounded in memory. (Teaching the packed scorer to stream is the next step.)"""
+    return not hasattr(splits["valid"], "x")
+
+
+def _check_enough(train: Split, batch_size: int) -> None:
+    if len(train) < batch_size:
+        raise BindregError(f"the training split has {len(train)} sequences, fewer than one minibatch "
+                           f"of {batch_size}; give more data")
+
+
+def _train_with_gluon(net, hparams: dict, splits: dict[str, Split], minibatches: int, validate_every: int,
+                      seed: int, batch_size: int, on_step, order_seed: int) -> SettingResult:
+    """Any HybridBlock: ``gluon.Trainer`` with MXNet's AdaDelta, dropout from MXNet's RNG."""
+    valid = splits["valid"]
     optimizer = mx.optimizer.AdaDelta(rho=hparams.get("rho", 0.9), epsilon=hparams.get("epsilon", 1e-6))
     trainer = gluon.Trainer(net.collect_params(), optimizer)
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    batches = splits["train"].batches(np.random.default_rng(order_seed), batch_size)
     curve: list[Checkpoint] = []
     best: Checkpoint | None = None
     params: dict = {}
     validation_seconds = 0.0
     started = time.perf_counter()
     for step in range(1, minibatches + 1):
-        batch_x, batch_y = next(batches)
+        x, y = next(batches)
         with autograd.record():
-            loss = loss_fn(net(batch_x), batch_y)
+            loss = loss_fn(net(x), y)
         loss.backward()
         trainer.step(batch_size)
         if step % validate_every == 0 or step == minibatches:
@@ -250,6 +340,9 @@ class ProtocolResult:
     test_metrics: dict
     test_scores: np.ndarray
     wall_seconds: dict
+    #: "packed" (all settings in one graph) or "sequential", and why when sequential.
+    search_mode: str = "sequential"
+    search_note: str = ""
 
 
 def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol: Protocol, seed: int,
@@ -262,15 +355,27 @@ def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol:
     if protocol.both_strands:
         splits = with_both_strands(splits)
     tick = time.perf_counter()
-    search: list[SettingResult] = []
     on_step = progress("search", len(settings) * protocol.search_minibatches) if progress else None
-    for index, hparams in enumerate(settings):
-        done = index * protocol.search_minibatches
-        result = train_setting(architecture, hparams, splits, protocol.search_minibatches,
-                               protocol.search_validate_every, seed * 1000 + index, ctx, protocol.batch_size,
-                               on_step=(lambda step, done=done: on_step(done + step)) if on_step else None)
-        result.params, result.net = {}, None  # only the final model's weights are kept
-        search.append(result)
+    seeds = [seed * 1000 + index for index in range(len(settings))]
+    search, note = None, "--no-pack"
+    if protocol.pack:
+        # The bar counts setting-steps either way: P settings advance per packed step.
+        search = train_together(architecture, settings, splits, protocol.search_minibatches,
+                                protocol.search_validate_every, seeds, ctx, protocol.batch_size,
+                                (lambda step: on_step(step * len(settings))) if on_step else None, order_seed=seed)
+        note = ("" if search is not None else "the data are streamed from Zarr" if streamed(splits)
+                else f"{architecture.name} is not a plain bindreg ConvNet")
+    mode = "packed" if search is not None else "sequential"
+    if search is None:
+        search = []
+        for index, hparams in enumerate(settings):
+            done = index * protocol.search_minibatches
+            result = train_setting(architecture, hparams, splits, protocol.search_minibatches,
+                                   protocol.search_validate_every, seeds[index], ctx, protocol.batch_size,
+                                   on_step=(lambda step, done=done: on_step(done + step)) if on_step else None,
+                                   order_seed=seed)
+            result.params, result.net = {}, None  # only the final model's weights are kept
+            search.append(result)
     chosen = max(range(len(search)), key=lambda i: (search[i].best.metrics["accuracy"],
                                                     -search[i].best.metrics["loss"], -i))
     search_seconds = time.perf_counter() - tick
@@ -286,4 +391,4 @@ def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol:
     scores = splits["test"].scores(net)
     test_metrics = binary_metrics(splits["test"].labels, scores)
     wall = {"search": search_seconds, "train": train_seconds, "test": time.perf_counter() - tick}
-    return ProtocolResult(search, chosen, final, test_metrics, scores, wall)
+    return ProtocolResult(search, chosen, final, test_metrics, scores, wall, mode, note)

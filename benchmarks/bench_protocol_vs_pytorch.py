@@ -1,0 +1,130 @@
+"""The paper's whole protocol for 1layer on STAT3 HeLa-S3: bindreg (packed search) against PyTorch
+run one setting at a time, wall time and test AUROC, in one run.
+
+Both sides get the same splits (bindreg's: train.data -> train/valid, test.data -> test, as
+bench_real_data.py) and the same 30 settings; each does 30 settings x 500 minibatches validating
+every 100, picks the best by validation accuracy, trains it for 5,000 minibatches validating
+every 500, and tests the best iteration once. Wall time excludes reading and encoding the data.
+One framework per subprocess (their OpenMP runtimes conflict), the same thread count for both.
+
+    python benchmarks/bench_protocol_vs_pytorch.py [--data DIR] [--model 1layer] [--repeats 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import SHARED_DATA
+
+
+def bindreg_worker(args, arrays_path: Path) -> dict:
+    """Run bindreg's protocol; leave the splits and settings in ``arrays_path`` for the PyTorch worker."""
+    import time
+
+    import mxnet as mx
+    import numpy as np
+
+    from bindreg.datasets import prepare
+    from bindreg.hparams import sample_settings
+    from bindreg.plugins import get_registry
+    from bindreg.training import BUDGETS, load_splits, run_protocol
+
+    _, dataset = prepare(args.data, "discovery")
+    splits = load_splits(dataset, mx.cpu())
+    architecture = get_registry().architectures.get(args.model)
+    arrays = {}
+    for name, split in splits.items():
+        arrays[f"{name}_x"] = split.x.asnumpy()[:, :, 0, :]
+        arrays[f"{name}_y"] = split.labels.astype(np.int64)
+    settings = sample_settings(architecture.space, BUDGETS["paper"].settings, args.seed)
+    np.savez(arrays_path, settings=json.dumps(settings), **arrays)
+    started = time.perf_counter()
+    result = run_protocol(architecture, splits, BUDGETS["paper"], args.seed, mx.cpu())
+    return {"wall_s": time.perf_counter() - started, "search_s": result.wall_seconds["search"],
+            "chosen": result.chosen, "hyperparameters": result.final.hparams,
+            "test_auroc": result.test_metrics["auroc"], "best_iteration": result.final.best.step,
+            "search_mode": result.search_mode, "counts": {k: len(v) for k, v in splits.items()}}
+
+
+def torch_worker(args, arrays_path: Path) -> dict:
+    import numpy as np
+    import torch
+
+    from _torch_zeng import protocol
+
+    torch.set_num_threads(args.threads)
+    loaded = np.load(arrays_path)
+    arrays = {key: loaded[key] for key in loaded.files if key != "settings"}
+    return protocol(args.model, arrays, json.loads(str(loaded["settings"])), args.seed)
+
+
+def measure(framework: str, args, arrays_path: Path) -> dict:
+    env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
+    command = [sys.executable, __file__, "--worker", framework, "--arrays", str(arrays_path), "--data", args.data,
+               "--model", args.model, "--seed", str(args.seed), "--threads", str(args.threads)]
+    out = subprocess.run(command, capture_output=True, text=True, env=env, cwd=Path(__file__).parent)
+    if out.returncode != 0:
+        raise SystemExit(f"{framework} worker failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=str(SHARED_DATA / "zeng_md_stat3_helas3"))
+    parser.add_argument("--model", default="1layer")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=1, help="alternating runs per framework; medians count")
+    parser.add_argument("--worker", choices=["torch", "bindreg"], help=argparse.SUPPRESS)
+    parser.add_argument("--arrays", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker = torch_worker if args.worker == "torch" else bindreg_worker
+        print(json.dumps(worker(args, args.arrays)))
+        return
+    if not Path(args.data).exists():
+        print(f"skipped: {args.data} not found (the shared data sits beside the project)")
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        print("skipped: PyTorch is not installed (pip install -e '.[bench]' installs torch==2.13.0)")
+        return
+    from _common import save
+
+    runs = {"bindreg": [], "torch": []}
+    with tempfile.TemporaryDirectory() as scratch:
+        arrays_path = Path(scratch) / "splits.npz"
+        for _ in range(args.repeats):
+            for framework in ("bindreg", "torch"):  # bindreg first: it writes the shared splits
+                runs[framework].append(measure(framework, args, arrays_path))
+                print(f"{framework:>8}: {json.dumps(runs[framework][-1])}", flush=True)
+    rows = []
+    for framework, label in (("torch", "PyTorch, one setting at a time"), ("bindreg", "bindreg (packed search)")):
+        wall = statistics.median(r["wall_s"] for r in runs[framework])
+        last = runs[framework][-1]
+        rows.append({"implementation": label, "wall_s": wall, "search_s": statistics.median(r["search_s"] for r in runs[framework]),
+                     "test_auroc": last["test_auroc"], "chosen": str(last["hyperparameters"]),
+                     "best_iteration": last["best_iteration"]})
+    ratio = rows[1]["wall_s"] / rows[0]["wall_s"]
+    auroc_gap = abs(rows[1]["test_auroc"] - rows[0]["test_auroc"])
+    print(f"wall ratio bindreg / PyTorch {ratio:.3f} (target <= 0.5: {'met' if ratio <= 0.5 else 'NOT met'}); "
+          f"test AUROC gap {auroc_gap:.4f} (target <= 0.005: {'met' if auroc_gap <= 0.005 else 'NOT met'})")
+    import torch
+
+    meta = {"data": args.data, "model": args.model, "seed": args.seed, "threads": args.threads,
+            "repeats": args.repeats, "wall_ratio": ratio, "auroc_gap": auroc_gap, "torch": torch.__version__,
+            "counts": runs["bindreg"][-1]["counts"]}
+    print(save("protocol_vs_pytorch", rows, ["implementation", "wall_s", "search_s", "test_auroc", "chosen",
+                                             "best_iteration"], meta))
+
+
+if __name__ == "__main__":
+    main()

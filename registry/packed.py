@@ -1,0 +1,255 @@
+"""Several settings of one ConvNet trained as one graph, with one flat AdaDelta update.
+
+``P`` settings of the same ConvNet structure (they differ only in dropout, rho, epsilon and
+their seeds) become one computation: the first convolution is one conv with ``P x filters``
+output channels over the shared input, deeper convolutions are grouped (``num_group=P``), the
+dense layers are batched over a setting axis (``batch_dot``), and the loss is the sum over
+settings. Their parameters are disjoint, so each setting's gradient is exactly its own.
+
+All parameters of all settings live in one flat vector ``theta`` that the graph splits into
+weights, so its gradient comes back flat and AdaDelta (Zeiler 2012, lr 1, no weight decay, the
+arithmetic of ``mx.optimizer.AdaDelta``) is ~14 element-wise operations over one buffer, with
+per-setting rho and epsilon as per-element arrays, instead of ~8 small operations per parameter.
+(MXNet 1.9 has no fused AdaDelta operator; this is the smallest faithful update we could write.)
+
+Dropout masks are drawn explicitly from a per-setting ``numpy.random.Generator(seed)``, one block
+per validation interval, so a setting sees the same masks packed or alone (MXNet's own RNG stream
+depends on the shape of the draw). ``P = 1`` is the fast single-model step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from mxnet import autograd, gluon, nd
+from mxnet.gluon import nn
+
+from .nets import ConvNet
+
+
+def packable_config(nets: list) -> dict | None:
+    """The shared ConvNet structure of ``nets``, or None when they cannot be packed together
+    (not plain ``bindreg.nets.ConvNet``s, or differently shaped)."""
+    if not nets or any(type(net) is not ConvNet for net in nets):
+        return None
+    config = nets[0].config
+    if any(net.config != config or net.hidden.weight.shape != nets[0].hidden.weight.shape for net in nets):
+        return None
+    return config
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each weight of the packed net sits in ``theta``: ``(name, shape)`` in order."""
+
+    entries: tuple[tuple[str, tuple[int, ...]], ...]
+    settings: int
+
+    @classmethod
+    def of(cls, config: dict, hidden_inputs: int, settings: int) -> "Layout":
+        p, entries, channels = settings, [], 4
+        for depth, (count, width) in enumerate(zip(config["filters"], config["widths"])):
+            entries += [(f"conv{depth}_weight", (p * count, channels, 1, width)), (f"conv{depth}_bias", (p * count,))]
+            channels = count
+        hidden = config["hidden"]
+        entries += [("hidden_weight", (p, hidden, hidden_inputs)), ("hidden_bias", (p, 1, hidden)),
+                    ("output_weight", (p, 2, hidden)), ("output_bias", (p, 1, 2))]
+        return cls(tuple(entries), settings)
+
+    @property
+    def sizes(self) -> list[int]:
+        return [int(np.prod(shape)) for _, shape in self.entries]
+
+    @property
+    def offsets(self) -> list[int]:
+        return list(np.cumsum([0] + self.sizes))
+
+    def owner(self) -> np.ndarray:
+        """The setting each element of ``theta`` belongs to (every entry's first axis is grouped by setting)."""
+        return np.concatenate([np.repeat(np.arange(self.settings), size // self.settings) for size in self.sizes])
+
+
+class PackedGraph(gluon.HybridBlock):
+    """``(x (N,4,1,L), theta[, y (N,), masks (P,N,hidden)])``: training returns the summed
+    cross-entropy of all settings; inference returns P(bound) ``(P, N)``."""
+
+    def __init__(self, config: dict, layout: Layout, training: bool, **kwargs):
+        super().__init__(**kwargs)
+        self._config, self._layout, self._training = config, layout, training
+
+    def hybrid_forward(self, F, x, theta, y=None, masks=None):
+        p = self._layout.settings
+        pieces = F.split_v2(theta, tuple(int(i) for i in self._layout.offsets[1:-1]), axis=0)
+        weights = {name: F.reshape(piece, shape=shape) for (name, shape), piece in zip(self._layout.entries, pieces)}
+        h = self._features(F, x, weights)
+        h = F.transpose(F.reshape(h, shape=(0, p, -1)), axes=(1, 0, 2))  # (P, N, features)
+        h = F.relu(F.broadcast_add(F.batch_dot(h, weights["hidden_weight"], transpose_b=True), weights["hidden_bias"]))
+        if self._training:
+            h = h * masks
+        logits = F.broadcast_add(F.batch_dot(h, weights["output_weight"], transpose_b=True), weights["output_bias"])
+        if not self._training:
+            return F.slice_axis(F.softmax(logits, axis=-1), axis=2, begin=1, end=2).reshape((0, -1))
+        labels = F.reshape(F.one_hot(y, 2), shape=(1, -1, 2))
+        return -F.sum(F.broadcast_mul(F.log_softmax(logits, axis=-1), labels))
+
+    def _features(self, F, x, weights):
+        """The convolutions of all settings: ``(N, 4, 1, L) -> (N, P*filters, ...)``, grouped by setting."""
+        p = self._layout.settings
+        h = x
+        widths, top = self._config["widths"], self._config["top_pool"]
+        for depth, (count, width) in enumerate(zip(self._config["filters"], widths)):
+            if depth:
+                pool = self._config["inner_pool"]
+                h = F.relu(F.Pooling(h, kernel=(1, pool), stride=(1, pool), pool_type="max"))
+            h = F.Convolution(h, weights[f"conv{depth}_weight"], weights[f"conv{depth}_bias"],
+                              kernel=(1, width), num_filter=p * count, num_group=p if depth else 1)
+        # ReLU after max pooling, not before: max and ReLU commute (same values and gradients) and
+        # the pooled array is 3x to 78x smaller than the convolution's output.
+        if top is None:  # topk: the fastest global-max backward on CPU (nets.GlobalMaxOverPositions)
+            return F.relu(F.topk(h, axis=3, k=1, ret_typ="value"))
+        return F.relu(F.Pooling(h, kernel=(1, top), stride=(1, top), pool_type="max"))
+
+
+def pack(nets: list, layout: Layout, ctx) -> nd.NDArray:
+    """``theta`` holding each standalone net's (initialised) weights in its setting's slot."""
+    per_entry = {name: [] for name, _ in layout.entries}
+    for net in nets:
+        for name, param in _parameters(net).items():
+            array = param.data().asnumpy()
+            per_entry[name].append(array if name.startswith("conv") else array[None])
+    parts = [np.concatenate(per_entry[name], axis=0).reshape(-1) for name, _ in layout.entries]
+    return nd.array(np.concatenate(parts), ctx=ctx, dtype="float32")
+
+
+def unpack(theta: np.ndarray, layout: Layout, setting: int, net) -> None:
+    """Write setting ``setting``'s slice of ``theta`` (host array) into a standalone ConvNet."""
+    parameters = _parameters(net)
+    for (name, _), start, size in zip(layout.entries, layout.offsets, layout.sizes):
+        block = theta[start:start + size].reshape((layout.settings, -1))[setting]
+        param = parameters[name]
+        param.set_data(nd.array(block.reshape(param.shape), ctx=param.list_ctx()[0]))
+
+
+def _parameters(net) -> dict:
+    """A standalone ConvNet's parameters under the packed layout's names."""
+    convs = [block for block in net.features if isinstance(block, nn.Conv2D)]
+    parameters = {}
+    for depth, conv in enumerate(convs):
+        parameters[f"conv{depth}_weight"], parameters[f"conv{depth}_bias"] = conv.weight, conv.bias
+    for name in ("hidden", "output"):
+        layer = getattr(net, name)
+        parameters[f"{name}_weight"], parameters[f"{name}_bias"] = layer.weight, layer.bias
+    return parameters
+
+
+class FlatAdaDelta:
+    """AdaDelta over one flat parameter vector with per-element rho and epsilon.
+
+    Op for op the arithmetic of ``mx.optimizer.AdaDelta.update`` (rescale, accumulate g^2,
+    delta = sqrt(acc_delta + eps) / sqrt(acc_g + eps) * g, accumulate delta^2, w -= delta).
+    """
+
+    def __init__(self, theta: nd.NDArray, rho: np.ndarray, epsilon: np.ndarray, rescale: float):
+        ctx = theta.context
+        self.rho = nd.array(rho, ctx=ctx, dtype="float32")
+        self.one_minus_rho = nd.array(1.0 - rho, ctx=ctx, dtype="float32")
+        self.epsilon = nd.array(epsilon, ctx=ctx, dtype="float32")
+        self.acc_g = nd.zeros(theta.shape, ctx=ctx)
+        self.acc_delta = nd.zeros(theta.shape, ctx=ctx)
+        self.rescale = rescale
+
+    def update(self, theta: nd.NDArray, grad: nd.NDArray) -> None:
+        g = grad * self.rescale
+        self.acc_g *= self.rho
+        self.acc_g += self.one_minus_rho * g * g
+        delta = nd.sqrt(self.acc_delta + self.epsilon) / nd.sqrt(self.acc_g + self.epsilon) * g
+        self.acc_delta *= self.rho
+        self.acc_delta += self.one_minus_rho * delta * delta
+        theta -= delta
+
+
+def dropout_masks(rngs: list[np.random.Generator], rates: list[float], steps: int, batch: int,
+                  hidden: int) -> np.ndarray:
+    """``(steps, P, batch, hidden)`` inverted-dropout masks (0 or 1/(1-rate)), each setting from its own stream."""
+    masks = np.empty((steps, len(rngs), batch, hidden), np.float32)
+    for index, (rng, rate) in enumerate(zip(rngs, rates)):
+        keep = rng.random((steps, batch, hidden), dtype=np.float32) >= rate
+        masks[:, index] = keep * np.float32(1.0 / (1.0 - rate))
+    return masks
+
+
+@dataclass
+class PackedRun:
+    """What a packed training produced: each setting's best iteration's weights, in ``theta`` layout."""
+
+    best_theta: np.ndarray
+    layout: Layout
+    seconds: float
+    validation_seconds: float
+
+
+def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int], batches,
+                 valid_x: nd.NDArray, minibatches: int, validate_every: int, ctx, batch_size: int,
+                 judge: Callable[[int, int, np.ndarray], bool], on_step: Callable[[int], None] | None = None,
+                 valid_x_rc: nd.NDArray | None = None) -> PackedRun:
+    """Train ``len(nets)`` settings together.
+
+    ``batches`` yields ``(x, y)`` minibatches (shared by all settings); ``judge(setting, step,
+    scores)`` records a validation and returns True when it is that setting's best so far (its
+    weights are then kept in ``best_theta``).
+    """
+    settings = len(nets)
+    layout = Layout.of(config, nets[0].hidden.weight.shape[1], settings)
+    theta = pack(nets, layout, ctx)
+    theta.attach_grad()
+    owner = layout.owner()
+    optimizer = FlatAdaDelta(theta, np.array([h.get("rho", 0.9) for h in hparams], np.float32)[owner],
+                             np.array([h.get("epsilon", 1e-6) for h in hparams], np.float32)[owner], 1.0 / batch_size)
+    train_graph, score_graph = PackedGraph(config, layout, True), PackedGraph(config, layout, False)
+    train_graph.hybridize(static_alloc=True, static_shape=True)
+    score_graph.hybridize(static_alloc=True)
+    rates = [float(net.dropout._rate) for net in nets]
+    rngs = [np.random.default_rng(seed) for seed in seeds]
+    best_theta = theta.asnumpy()
+    validation_seconds = 0.0
+    started = time.perf_counter()
+    step = 0
+    while step < minibatches:
+        block = min(validate_every - step % validate_every, minibatches - step)
+        masks = nd.array(dropout_masks(rngs, rates, block, batch_size, config["hidden"]), ctx=ctx)
+        for index in range(block):
+            x, y = next(batches)
+            with autograd.record():
+                loss = train_graph(x, theta, y, masks[index])
+            loss.backward()
+            optimizer.update(theta, theta.grad)
+            step += 1
+            if on_step is not None:
+                on_step(step)
+        nd.waitall()
+        tick = time.perf_counter()
+        scores = _scores(score_graph, theta, valid_x, valid_x_rc)
+        host = None
+        for setting in range(settings):
+            if judge(setting, step, scores[setting]):
+                host = theta.asnumpy() if host is None else host
+                best_theta[owner == setting] = host[owner == setting]
+        validation_seconds += time.perf_counter() - tick
+    nd.waitall()
+    return PackedRun(best_theta, layout, time.perf_counter() - started, validation_seconds)
+
+
+def _scores(graph, theta, x, x_rc=None) -> np.ndarray:
+    """``(P, n)`` P(bound) of every setting; the mean over both strands when ``x_rc`` is given."""
+    channels = graph._layout.entries[0][1][0]  # noqa: SLF001 - P x first-layer filters
+    # Chunks small enough that the first layer's output stays near 16M floats (64 MB).
+    batch_size = int(np.clip(16_000_000 // (channels * x.shape[3]), 50, 1000))
+
+    def forward(data):
+        return nd.concat(*[graph(data[i:i + batch_size], theta) for i in range(0, data.shape[0], batch_size)], dim=1)
+
+    scores = forward(x) if x_rc is None else (forward(x) + forward(x_rc)) / 2
+    return scores.asnumpy().astype(np.float64)
