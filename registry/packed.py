@@ -115,6 +115,10 @@ class PackedGraph(gluon.HybridBlock):
 
 def pack(nets: list, layout: Layout, ctx) -> nd.NDArray:
     """``theta`` holding each standalone net's (initialised) weights in its setting's slot."""
+    # A pending forward may be re-laying a weight out for MKL-DNN in place (a read, so asnumpy's
+    # wait does not cover it); reading the weight meanwhile fails with "can't generate TBlob for
+    # MKLDNN data" (seen once in CI). Let the engine finish first.
+    nd.waitall()
     per_entry = {name: [] for name, _ in layout.entries}
     for net in nets:
         for name, param in _parameters(net).items():
