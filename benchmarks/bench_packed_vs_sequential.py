@@ -20,7 +20,7 @@ from _common import SHARED_DATA, save
 from bindreg.datasets import prepare
 from bindreg.hparams import sample_settings
 from bindreg.plugins import get_registry
-from bindreg.training import BUDGETS, load_splits, train_setting, train_together
+from bindreg.training import BUDGETS, choose_setting, load_splits, train_setting, train_together
 
 
 def main() -> None:
@@ -46,18 +46,14 @@ def main() -> None:
              for hparams, seed in zip(settings, seeds)]
     sequential_seconds = time.perf_counter() - tick
 
-    def chosen(results):
-        return max(range(len(results)), key=lambda i: (results[i].best.metrics["accuracy"],
-                                                       -results[i].best.metrics["loss"], -i))
-
     loss_gap = max(abs(a.metrics["loss"] - b.metrics["loss"])
                    for p, s in zip(packed, alone) for a, b in zip(p.curve, s.curve))
     accuracy_gap = max(abs(a.metrics["accuracy"] - b.metrics["accuracy"])
                        for p, s in zip(packed, alone) for a, b in zip(p.curve, s.curve))
     row = {"model": args.model, "settings": len(settings), "packed_s": packed_seconds,
            "sequential_s": sequential_seconds, "packed/sequential": packed_seconds / sequential_seconds,
-           "chosen_packed": chosen(packed), "chosen_sequential": chosen(alone),
-           "same_choice": chosen(packed) == chosen(alone), "max_valid_loss_gap": loss_gap,
+           "chosen_packed": choose_setting(packed), "chosen_sequential": choose_setting(alone),
+           "same_choice": choose_setting(packed) == choose_setting(alone), "max_valid_loss_gap": loss_gap,
            "max_valid_accuracy_gap": accuracy_gap, "valid_sequences": len(splits["valid"])}
     print(save("packed_vs_sequential", [row], list(row), {"data": args.data, "seed": args.seed}))
 

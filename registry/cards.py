@@ -240,13 +240,14 @@ def learned_motifs(directory: Path, test_onehot: np.ndarray, test_labels: np.nda
     return motifs
 
 
-def write_card(directory: Path, identity: dict, metrics: dict, test_onehot: np.ndarray,
-               test_labels: np.ndarray, analyse_motifs: bool = True) -> list[FilterMotif]:
+def write_card(directory: Path, identity: dict, metrics: dict, test_onehot: np.ndarray | None,
+               test_labels: np.ndarray | None, analyse_motifs: bool = True) -> list[FilterMotif]:
     """Write card.md, motifs.tsv and motif_logos.png into a run directory that holds the exported
     network; returns the filters as motifs.
 
     ``analyse_motifs=False`` writes the card without the filter-to-JASPAR section (about 25 s a run
-    on 2 cores, which dominates a sweep of small runs); ``bindreg card RUN`` adds it later.
+    on 2 cores, which dominates a sweep of small runs; the test rows may then be None);
+    ``bindreg card RUN`` adds it later.
     """
     from .fsutil import write_text_atomic
 

@@ -133,7 +133,8 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     metrics["data_path"] = asdict(data_path)
     identity["search"] = metrics["search"]
     names = dataset["name"].isel(sample=np.flatnonzero(codes == SPLITS.index("test"))).values
-    card_onehot, card_labels = motif_sequences(dataset, codes)
+    # The card's motif rows are read only when the card analyses motifs (not in --no-motifs sweeps).
+    card_onehot, card_labels = motif_sequences(dataset, codes) if analyse_motifs else (None, None)
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
                          card_onehot, card_labels, analyse_motifs)
     return RunSummary(directory, metrics)
@@ -196,11 +197,7 @@ def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, te
     with atomic_directory(directory) as scratch:
         write_json_atomic(scratch / "metrics.json", metrics)
         write_json_atomic(scratch / "run.json", identity)
-        _write_csv(scratch / "test_predictions.csv", ["name", "label", "score"], zip(test_names, test_labels, scores))
-        points = curves(test_labels, scores)
-        _write_csv(scratch / "roc.csv", ["fpr", "tpr"], zip(points["roc"]["fpr"], points["roc"]["tpr"]))
-        _write_csv(scratch / "pr.csv", ["recall", "precision"],
-                   zip(points["pr"]["recall"], points["pr"]["precision"]))
+        _write_test_scores(scratch, test_names, test_labels, scores)
         (scratch / "card.md").write_text(
             f"# {identity['model']} on {identity['dataset']} ({identity['task']})\n\n"
             f"Baseline (no network). Test AUROC **{metrics['test']['auroc']:.4f}**, AUPRC "
@@ -243,12 +240,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                     "train_seconds": setting.train_seconds}) + "\n")
         _write_csv(scratch / "training_curve.csv", ["step", *CURVE_METRICS],
                    [[c.step] + [c.metrics[k] for k in CURVE_METRICS] for c in result.final.curve])
-        _write_csv(scratch / "test_predictions.csv", ["name", "label", "score"],
-                   zip(test_names, test_labels, result.test_scores))
-        points = curves(test_labels, result.test_scores)
-        _write_csv(scratch / "roc.csv", ["fpr", "tpr"], zip(points["roc"]["fpr"], points["roc"]["tpr"]))
-        _write_csv(scratch / "pr.csv", ["recall", "precision"],
-                   zip(points["pr"]["recall"], points["pr"]["precision"]))
+        points = _write_test_scores(scratch, test_names, test_labels, result.test_scores)
         result.final.net.export(str(scratch / "model"))
         export_length_aware(result.final.net, scratch, identity["sequence_length"])
         _plot(scratch / "curves.png", identity, metrics, result, points)
@@ -256,6 +248,15 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
 
 
 CURVE_METRICS = ("accuracy", "auroc", "auprc", "loss")
+
+
+def _write_test_scores(directory: Path, names, labels, scores) -> dict:
+    """test_predictions.csv, roc.csv and pr.csv of one run (network or baseline); returns the curves."""
+    _write_csv(directory / "test_predictions.csv", ["name", "label", "score"], zip(names, labels, scores))
+    points = curves(labels, scores)
+    _write_csv(directory / "roc.csv", ["fpr", "tpr"], zip(points["roc"]["fpr"], points["roc"]["tpr"]))
+    _write_csv(directory / "pr.csv", ["recall", "precision"], zip(points["pr"]["recall"], points["pr"]["precision"]))
+    return points
 
 
 def _write_csv(path: Path, header: list[str], rows) -> None:

@@ -42,7 +42,7 @@ from mxnet import nd
 from .errors import BindregError
 from .evaluation import predict_proba_nd
 from .store import SPLITS, split_codes
-from .training import reverse_complement
+from .training import check_enough_for_a_minibatch, reverse_complement
 
 #: Default budget (GB) for the in-memory path's arrays; above it runs stream from the store.
 DEFAULT_MEMORY_BUDGET_GB = 4.0
@@ -185,9 +185,7 @@ class StreamingSplit:
         """Minibatches ``(x: (batch_size, 4, 1, L) float32, y: (batch_size,) float32)`` forever,
         epoch after epoch; see the module docstring for the shuffle. Seeded by ``order_rng``
         only, so the read-ahead depth does not change the order."""
-        if len(self) < batch_size:
-            raise BindregError(f"the training split has {len(self)} sequences, fewer than one minibatch "
-                               f"of {batch_size}; give more data")
+        check_enough_for_a_minibatch(self, batch_size)
         chunk_seed, window_seed = order_rng.integers(2 ** 63, size=2)
         chunk_rng, window_rng = np.random.default_rng(chunk_seed), np.random.default_rng(window_seed)
 

@@ -109,9 +109,7 @@ class Split:
         """Minibatches ``(x, y)`` forever: per epoch one gather on the device by
         ``order_rng.permutation(n)``, then contiguous slices; the last ``n % batch_size`` rows
         of each epoch's order are skipped. ``streaming.StreamingSplit`` has the same method."""
-        if len(self) < batch_size:
-            raise BindregError(f"the training split has {len(self)} sequences, fewer than one minibatch "
-                               f"of {batch_size}; give more data")
+        check_enough_for_a_minibatch(self, batch_size)
         ctx = self.x.context
         while True:
             permutation = nd.array(order_rng.permutation(len(self)), ctx=ctx, dtype="int64")
@@ -223,7 +221,7 @@ def train_setting(architecture: Architecture, hparams: dict, splits: dict[str, S
     ``seed`` fixes the initialisation and dropout masks; ``order_seed`` (default ``seed``) the
     minibatch order.
     """
-    _check_enough(splits["train"], batch_size)
+    check_enough_for_a_minibatch(splits["train"], batch_size)
     net = build_network(architecture, hparams, splits["train"].input_length, seed, ctx)
     if packable_config([net]) is not None and not streamed(splits):
         return train_together(architecture, [hparams], splits, minibatches, validate_every, [seed], ctx,
@@ -243,7 +241,7 @@ def train_together(architecture: Architecture, settings: list[dict], splits: dic
     alone, so each result equals ``train_setting`` of that setting (to float tolerance).
     """
     train, valid = splits["train"], splits["valid"]
-    _check_enough(train, batch_size)
+    check_enough_for_a_minibatch(train, batch_size)
     if streamed(splits):
         return None
     if nets is None:  # the first alone tells whether the architecture packs at all
@@ -289,7 +287,8 @@ def streamed(splits: dict) -> bool:
     return not hasattr(splits["valid"], "x")
 
 
-def _check_enough(train: Split, batch_size: int) -> None:
+def check_enough_for_a_minibatch(train, batch_size: int) -> None:
+    """One-line error when a training split (in memory or streamed) cannot fill one minibatch."""
     if len(train) < batch_size:
         raise BindregError(f"the training split has {len(train)} sequences, fewer than one minibatch "
                            f"of {batch_size}; give more data")
@@ -330,6 +329,13 @@ def _train_with_gluon(net, hparams: dict, splits: dict[str, Split], minibatches:
     total = time.perf_counter() - started
     return SettingResult(dict(hparams), seed, curve, best, net, params,
                          train_seconds=total - validation_seconds, validation_seconds=validation_seconds)
+
+
+def choose_setting(search: list[SettingResult]) -> int:
+    """Index of the search's winner: best validation accuracy (the paper's rule), ties to the lower
+    validation loss, then to the earlier setting."""
+    return max(range(len(search)), key=lambda i: (search[i].best.metrics["accuracy"],
+                                                  -search[i].best.metrics["loss"], -i))
 
 
 @dataclass
@@ -376,8 +382,7 @@ def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol:
                                    order_seed=seed)
             result.params, result.net = {}, None  # only the final model's weights are kept
             search.append(result)
-    chosen = max(range(len(search)), key=lambda i: (search[i].best.metrics["accuracy"],
-                                                    -search[i].best.metrics["loss"], -i))
+    chosen = choose_setting(search)
     search_seconds = time.perf_counter() - tick
 
     tick = time.perf_counter()
