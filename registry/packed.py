@@ -27,7 +27,25 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
+from . import onehot_conv
 from .nets import ConvNet
+
+
+FUSED_FIRST_LAYER = True  # False: MXNet's Convolution + topk/Pooling (the A/B in benchmarks/)
+
+
+def fuses_first_layer(config: dict, length: int, ctx) -> bool:
+    """Whether the first convolution and its pooling run as ``bindreg.onehot_conv``'s operator.
+
+    It is a CPU (numba) operator, and it wins only where its backward is sparse: when the pooling
+    after the first convolution spans more than 16 positions (the global max of the 1layer
+    family). Measured per step (benchmarks/bench_fused_first_layer.py, 1 thread):
+    1layer 1.8 against 2.0 ms, 1layer_128motif 3.3 against 9.6 ms, but 3layer (local pooling of
+    3 after its first layer) 5.5 against 3.5 ms, so local pooling keeps MXNet's operators.
+    """
+    pool = config["inner_pool"] if len(config["filters"]) > 1 else config["top_pool"]
+    pool = pool or length - config["widths"][0] + 1
+    return FUSED_FIRST_LAYER and ctx.device_type == "cpu" and pool > 16
 
 
 def packable_config(nets: list) -> dict | None:
@@ -76,9 +94,11 @@ class PackedGraph(gluon.HybridBlock):
     """``(x (N,4,1,L), theta[, y (N,), masks (P,N,hidden)])``: training returns the summed
     cross-entropy of all settings; inference returns P(bound) ``(P, N)``."""
 
-    def __init__(self, config: dict, layout: Layout, training: bool, **kwargs):
+    def __init__(self, config: dict, layout: Layout, training: bool, fused_length: int | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         self._config, self._layout, self._training = config, layout, training
+        self._fused_length = fused_length  # inputs of this length take bindreg.onehot_conv's first layer
 
     def hybrid_forward(self, F, x, theta, y=None, masks=None):
         p = self._layout.settings
@@ -98,14 +118,26 @@ class PackedGraph(gluon.HybridBlock):
     def _features(self, F, x, weights):
         """The convolutions of all settings: ``(N, 4, 1, L) -> (N, P*filters, ...)``, grouped by setting."""
         p = self._layout.settings
-        h = x
-        widths, top = self._config["widths"], self._config["top_pool"]
-        for depth, (count, width) in enumerate(zip(self._config["filters"], widths)):
-            if depth:
-                pool = self._config["inner_pool"]
-                h = F.relu(F.Pooling(h, kernel=(1, pool), stride=(1, pool), pool_type="max"))
+        filters, widths = self._config["filters"], self._config["widths"]
+        top, inner = self._config["top_pool"], self._config["inner_pool"]
+        fused = self._fused_length is not None
+        if fused:  # conv + the pooling that follows it as one operator (bindreg.onehot_conv)
+            pool = inner if len(filters) > 1 else top or self._fused_length - widths[0] + 1
+            h = F.Custom(x, weights["conv0_weight"], weights["conv0_bias"], kernel=widths[0], pool=pool,
+                         op_type=onehot_conv.OP_TYPE)  # (N, windows, P*filters)
+            # (N, P*filters, 1, windows); expand_dims(axis=2) after the transpose instead breaks
+            # MKL-DNN's grouped convolution backward ("could not create ... reorder primitive").
+            h = F.relu(F.transpose(F.expand_dims(h, axis=1), axes=(0, 3, 1, 2)))
+            if len(filters) == 1:
+                return F.reshape(h, shape=(0, -1))
+        else:
+            h = x
+        for depth in range(1 if fused else 0, len(filters)):
+            if depth and not (fused and depth == 1):  # the fused operator pooled layer 0's output
+                h = F.relu(F.Pooling(h, kernel=(1, inner), stride=(1, inner), pool_type="max"))
             h = F.Convolution(h, weights[f"conv{depth}_weight"], weights[f"conv{depth}_bias"],
-                              kernel=(1, width), num_filter=p * count, num_group=p if depth else 1)
+                              kernel=(1, widths[depth]), num_filter=p * filters[depth],
+                              num_group=p if depth else 1)
         # ReLU after max pooling, not before: max and ReLU commute (same values and gradients) and
         # the pooled array is 3x to 78x smaller than the convolution's output.
         if top is None:  # topk: the fastest global-max backward on CPU (nets.GlobalMaxOverPositions)
@@ -212,7 +244,9 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
     owner = layout.owner()
     optimizer = FlatAdaDelta(theta, np.array([h.get("rho", 0.9) for h in hparams], np.float32)[owner],
                              np.array([h.get("epsilon", 1e-6) for h in hparams], np.float32)[owner], 1.0 / batch_size)
-    train_graph, score_graph = PackedGraph(config, layout, True), PackedGraph(config, layout, False)
+    fused_length = valid_x.shape[3] if fuses_first_layer(config, valid_x.shape[3], ctx) else None
+    train_graph = PackedGraph(config, layout, True, fused_length)
+    score_graph = PackedGraph(config, layout, False, fused_length)
     train_graph.hybridize(static_alloc=True, static_shape=True)
     score_graph.hybridize(static_alloc=True)
     rates = [float(net.dropout._rate) for net in nets]
