@@ -339,7 +339,9 @@ def front_matter(identity: dict, metrics: dict, motifs: list[FilterMotif]) -> di
                               "counts": identity["counts"]},
             "versions": identity["versions"], "seed": identity["seed"], "split_seed": identity["split_seed"],
             "input": {"length": identity["sequence_length"], "encoding": "one-hot A C G T, N = zeros",
-                      "shape": "(N, 4, 1, L)"},
+                      "shape": "(N, 4, 1, L)",
+                      **({"any_length": True, "trained_lengths": identity["lengths"]}
+                         if identity.get("any_length") else {})},
             "learned_motifs": {"jaspar": f"{JASPAR_RELEASE} CORE vertebrates", "method": "TOMTOM (memelite)",
                                "q_threshold": MATCH_Q, "shuffles_to_beat": SHUFFLES, "matched": matched},
             "citation": PAPER_CITATION,

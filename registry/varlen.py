@@ -136,21 +136,24 @@ def scoring_buckets(lengths, bases_per_batch: int = BASES_PER_BATCH):
     return _bucket_sampler(lengths, max(1, bases_per_batch // max(lengths)), ratio=1.0, shuffle=False)
 
 
-def training_epoch(lengths, batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
-    """One epoch of training minibatches (index arrays): ``FixedBucketSampler(shuffle=True, ratio=0)``,
-    so every minibatch holds ``batch_size`` sequences of similar length except the last of each bucket.
+def training_epochs(lengths, batch_size: int, rng: np.random.Generator):
+    """Epochs of training minibatches (lists of index arrays), forever: ``FixedBucketSampler(shuffle=True,
+    ratio=0)``, so every minibatch holds ``batch_size`` sequences of similar length except the last of
+    each bucket, which holds the rest of it.
 
-    gluonnlp 0.10 shuffles with NumPy's global ``np.random``; the epoch is drawn under a seed taken
+    gluonnlp 0.10 shuffles with NumPy's global ``np.random``; each epoch is drawn under a seed taken
     from ``rng`` and the global state is put back, so the order is reproducible from the run seed
     and nothing else that uses ``np.random`` is disturbed.
     """
     sampler = _bucket_sampler(lengths, batch_size, ratio=0.0, shuffle=True)
-    state = np.random.get_state()
-    np.random.seed(int(rng.integers(2 ** 32)))
-    try:
-        return [np.array(rows) for rows in sampler]
-    finally:
-        np.random.set_state(state)
+    while True:
+        state = np.random.get_state()
+        np.random.seed(int(rng.integers(2 ** 32)))
+        try:
+            epoch = [np.array(rows) for rows in sampler]
+        finally:
+            np.random.set_state(state)
+        yield epoch
 
 
 @dataclass
@@ -199,7 +202,7 @@ class VariableLengthSplit:
 
     def batches(self, order_rng: np.random.Generator, batch_size: int):
         """Minibatches ``(x: (B, 4, 1, Lmax) float32, lengths: (B,) float32, y: (B,) float32)`` forever,
-        one bucketed, shuffled epoch after another (``training_epoch``)."""
+        one bucketed, shuffled epoch after another (``training_epochs``)."""
         from .training import check_enough_for_a_minibatch
 
         check_enough_for_a_minibatch(self, batch_size)
@@ -208,8 +211,8 @@ class VariableLengthSplit:
         from mxnet import nd
 
         pad = _pad()
-        while True:
-            for rows in training_epoch(lengths, batch_size, order_rng):
+        for epoch in training_epochs(lengths, batch_size, order_rng):
+            for rows in epoch:
                 x, valid = self._batch(rows, pad)
                 yield x, valid, nd.array(labels[rows], ctx=self.ctx, dtype="float32")
 
