@@ -567,6 +567,8 @@ def data_prepare(
     split_seed: Annotated[int, typer.Option(help="Seed of negatives, matching and the split.")] = 0,
     plot: Annotated[Optional[Path], typer.Option(help="Occupancy: draw GC and motif-score distributions before "
                                                  "and after matching to this PNG.")] = None,
+    any_length: Annotated[bool, typer.Option("--any-length", help="Discovery: whole peaks (start to end) instead of "
+                                             "the central 101 bp; train with any length (docs/varlen.md).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Build a task from a genome and peaks into a validated Zarr store, recording input hashes and dropped records.
@@ -574,13 +576,15 @@ def data_prepare(
     Discovery: the central 101 bp of each peak against dinucleotide shuffles. Occupancy: 101 bp windows centred on FIMO instances of the TF's motif, labelled by overlap with any peak, negatives matched to positives on GC content and motif score (KS statistics printed and stored).
 
     Example: [bold]bindreg data prepare --task occupancy --genome genome.fa --peaks peaks/CTCF.narrowPeak --tf CTCF -o ctcf-occupancy.zarr[/bold]
+
+    Example: [bold]bindreg data prepare --genome genome.fa --peaks peaks/CTCF.narrowPeak --any-length -o ctcf-whole.zarr[/bold]
     """
     from .catalog import GenomeInputs
     from .datasets import prepare_from_genome
 
     inputs = GenomeInputs(genome, peaks, tf=tf, matrix_id=motif, motif_file=motif_file, regions=regions,
                           position_uncontrolled=position_uncontrolled, fimo_threshold=fimo_threshold,
-                          progress=not quiet)
+                          progress=not quiet, any_length=any_length)
     path, dataset = prepare_from_genome(task, inputs, split_seed=split_seed, out=out, refresh=out is not None,
                                         plot=plot)
     _describe(path, dataset)

@@ -204,7 +204,9 @@ def _prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int, 
         if file is not None and not Path(file).exists():
             raise BindregError(f"{file}: {role.replace('_', ' ')} not found")
     material = {role: sha256_file(Path(file)) for role, file in files.items() if file is not None}
-    options = {k: v for k, v in asdict(inputs).items() if k not in files and k != "progress"}
+    # any_length joins the key only when set, so the keys of stores built before it existed still match.
+    options = {k: v for k, v in asdict(inputs).items() if k not in files and k != "progress"
+               and not (k == "any_length" and not v)}
     key = _cache_key({"files": material, "options": options, "task": task_name, "seed": split_seed})
     stem = Path(inputs.peaks).name.split(".")[0]
     target = Path(out) if out else home() / "datasets" / f"{stem}-{task_name}-{key}.zarr"

@@ -129,3 +129,20 @@ def test_run_trains_on_fasta_of_different_lengths(tmp_path):
     peaks.write_text(">motif\n" + positives.sequences[0] * 3 + "\n>short\nACGTACGTAC\n")
     scored = bindreg_cli("predict", str(run_dir), str(peaks))
     assert "mode: whole" in scored.stderr and len(scored.stdout.strip().splitlines()) == 3
+
+
+def test_whole_peaks_from_a_genome_keep_their_widths(compendium, tmp_path):
+    """``bindreg data prepare --any-length``: discovery positives are whole peaks (here 150-500 bp), each
+    negative the dinucleotide shuffle of one, so every length occurs once per class."""
+    from bindreg.catalog import GenomeInputs
+    from bindreg.datasets import prepare_from_genome
+
+    inputs = GenomeInputs(compendium / "genome.fa", compendium / "peaks" / "CTCF.narrowPeak", any_length=True)
+    _, dataset = prepare_from_genome("discovery", inputs, out=tmp_path / "whole.zarr")
+    lengths, labels = dataset["length"].values, dataset["label"].values
+    assert 150 <= lengths.min() and lengths.max() <= 500 and len(np.unique(lengths)) > 50
+    assert sorted(lengths[labels == 1]) == sorted(lengths[labels == 0])
+    assert all("-" in name and ":" in name for name in dataset["name"].values[:5])
+    with pytest.raises(BindregError, match="drop --any-length"):
+        prepare_from_genome("occupancy", GenomeInputs(compendium / "genome.fa", compendium / "peaks" / "CTCF.narrowPeak",
+                                                      tf="CTCF", any_length=True), out=tmp_path / "occ.zarr")
