@@ -252,13 +252,15 @@ def length_aware(net, name: str, input_length: int):
     net.hybridize(static_alloc=True)  # bucket shapes vary: no static_shape; drops the fixed-length trace
     try:
         net(nd.zeros((1, 4, 1, input_length), ctx=net_context(net)), nd.array([input_length], ctx=net_context(net)))
-    except (BindregError, TypeError, ValueError, base.MXNetError) as exc:
-        first = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise BindregError(f"model {name!r} cannot train on sequences of different lengths ({first}); use a "
-                           "network with a global max at the top (1layer, 2layer, 3layer, 1layer_128motif, "
-                           "deepbind, 1layer_rc, cnn_transformer) or give sequences of one length "
-                           "(leave out --any-length)") from None
-    return net
+    except BindregError:  # the networks' own refusal: local max pooling at the top
+        reason = "its top layer needs the one length it was built for"
+    except (TypeError, ValueError, base.MXNetError) as exc:
+        reason = "it takes no lengths: " + (str(exc).strip().splitlines() or [type(exc).__name__])[0][:120]
+    else:
+        return net
+    raise BindregError(f"model {name!r} cannot train on sequences of different lengths ({reason}); use a "
+                       "network with a global max at the top (1layer, 2layer, 3layer, 1layer_128motif, deepbind, "
+                       "1layer_rc, cnn_transformer) or give sequences of one length (leave out --any-length)")
 
 
 def net_context(net):
