@@ -20,7 +20,7 @@ def label_for_discovery(sequences: SequenceSet, rng: np.random.Generator) -> Seq
             raise BindregError(f"{sequences.origin}: every sequence is labelled 0; discovery needs bound "
                                "sequences (label 1)")
         return sequences
-    sequences.check()  # shuffling needs equal lengths, so report bad records first
+    sequences.check()  # report bad records (and unequal lengths unless opted in) before shuffling
     shuffled = dinucleotide_shuffle(sequences.sequences, rng)
     count = len(sequences)
     return SequenceSet(
@@ -30,6 +30,7 @@ def label_for_discovery(sequences: SequenceSet, rng: np.random.Generator) -> Seq
         origin=sequences.origin,
         lines=sequences.lines * 2,
         sources=sequences.sources + ["dinuc_shuffle"] * count,
+        any_length=sequences.any_length,
     )
 
 

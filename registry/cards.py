@@ -303,6 +303,14 @@ def _write_motif_table(motifs: list[FilterMotif], path: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def input_description(identity: dict) -> str:
+    """``101 bp``, or the range of a run trained on sequences of different lengths."""
+    if identity.get("any_length"):
+        lengths = identity["lengths"]
+        return f"sequences of any length (trained on {lengths['min']}-{lengths['max']} bp, padded and masked)"
+    return f"{identity['sequence_length']} bp"
+
+
 def front_matter(identity: dict, metrics: dict, motifs: list[FilterMotif]) -> dict:
     """Hugging Face card metadata plus a ``bindreg`` block with everything needed to trust the model."""
     protocol = metrics["protocol"]
@@ -331,7 +339,9 @@ def front_matter(identity: dict, metrics: dict, motifs: list[FilterMotif]) -> di
                               "counts": identity["counts"]},
             "versions": identity["versions"], "seed": identity["seed"], "split_seed": identity["split_seed"],
             "input": {"length": identity["sequence_length"], "encoding": "one-hot A C G T, N = zeros",
-                      "shape": "(N, 4, 1, L)"},
+                      "shape": "(N, 4, 1, L)",
+                      **({"any_length": True, "trained_lengths": identity["lengths"]}
+                         if identity.get("any_length") else {})},
             "learned_motifs": {"jaspar": f"{JASPAR_RELEASE} CORE vertebrates", "method": "TOMTOM (memelite)",
                                "q_threshold": MATCH_Q, "shuffles_to_beat": SHUFFLES, "matched": matched},
             "citation": PAPER_CITATION,
@@ -391,7 +401,7 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
         f"(best iteration {metrics['best_iteration']}).", "",
         "## Model", "",
         f"- architecture `{identity['model']}` from plugin {identity['plugin']}",
-        f"- task `{identity['task']}`, experiment `{identity['dataset']}`, input {identity['sequence_length']} bp",
+        f"- task `{identity['task']}`, experiment `{identity['dataset']}`, input {input_description(identity)}",
         f"- hyper-parameters {json.dumps(metrics['hyperparameters'])}",
         f"- {budget}", f"- framework: {versions}", "",
         "## Training data", "", *data_lines, "",
@@ -399,8 +409,11 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
         *(["![first-layer filters as sequence logos](motif_logos.png)", ""] if logos else []),
         *table, "",
         "## Intended use", "",
-        f"Scoring DNA sequences for binding of the factor behind `{identity['dataset']}`; sequences of other "
-        f"lengths are scored by their best {identity['sequence_length']} bp window (longer) or N-padded (shorter).",
+        f"Scoring DNA sequences for binding of the factor behind `{identity['dataset']}`; " + (
+            "sequences of any length are scored whole, padding masked (`bindreg predict`, docs/varlen.md)."
+            if identity.get("any_length") else
+            f"sequences of other lengths are scored by their best {identity['sequence_length']} bp window "
+            "(longer) or N-padded (shorter)."),
         "", "## Limitations", "",
         "Trained on one experiment in one cell type. Motif-discovery models separate bound sequence from "
         "dinucleotide shuffles and overstate accuracy against genomic negatives. Filter-to-JASPAR matches "

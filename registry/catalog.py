@@ -48,6 +48,8 @@ class GenomeInputs:
     position_uncontrolled: bool = False
     fimo_threshold: float = 1e-4
     progress: bool = False
+    #: Discovery: whole peaks (start to end) instead of the central 101 bp (docs/varlen.md).
+    any_length: bool = False
 
     def motif_options(self) -> dict:
         """The occupancy-only options that were set, by their command-line names."""

@@ -118,6 +118,9 @@ def run(
     memory_budget: Annotated[Optional[float], typer.Option(
         help="GB the in-memory arrays may take before the run streams from the store instead "
              "(default $BINDREG_MEMORY_BUDGET_GB or 4).", min=0.001)] = None,
+    any_length: Annotated[bool, typer.Option("--any-length", help="Keep sequences of different lengths whole "
+                                             "and train on them padded, padding masked (global-max networks; "
+                                             "docs/varlen.md). Default: one length required.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Train and test one model (network or baseline) on one dataset with the paper's protocol.
@@ -131,6 +134,8 @@ def run(
     Example: [bold]bindreg run --model 1layer_128motif --data ../shared/data/zeng_md_stat3_helas3[/bold]
 
     Example: [bold]bindreg run --model 1layer --data big.zarr --stream[/bold]
+
+    Example: [bold]bindreg run --model 1layer --data peaks.fa --any-length[/bold]  (whole peaks of any width)
     """
     from dataclasses import replace
 
@@ -145,7 +150,7 @@ def run(
     summary = run_model(model, task, data, protocol, seed=seed, device=device, runs_root=runs,
                         split_seed=split_seed, labels=labels, test=test, progress=_progress(quiet), out=out,
                         train_size=train_size, options=parse_options([f"{model}.{o}" for o in option or []]).get(model),
-                        stream=stream, memory_budget_gb=memory_budget, announce=typer.echo)
+                        stream=stream, memory_budget_gb=memory_budget, announce=typer.echo, any_length=any_length)
     test_metrics = summary.metrics["test"]
     budget_note = " [reduced budget]" if summary.metrics["protocol"]["reduced"] else ""
     typer.echo(f"{model} on {summary.metrics['dataset']} ({task}){budget_note}: "
@@ -524,15 +529,19 @@ def data_encode(
     labels: Annotated[Optional[Path], typer.Option(help="Label file for a FASTA input.")] = None,
     test: Annotated[Optional[Path], typer.Option(help="A separate test input.")] = None,
     split_seed: Annotated[int, typer.Option(help="Seed of negatives and the split.")] = 0,
+    any_length: Annotated[bool, typer.Option("--any-length", help="Keep sequences of different lengths: N-padded "
+                                             "to the longest plus a length variable (docs/varlen.md).")] = False,
 ):
     """Encode a dataset for a task into a validated Zarr store (one-hot, labels, splits, provenance).
 
     Example: [bold]bindreg data encode ../shared/data/zeng_md_stat3_gm12878 -o gm12878.zarr[/bold]
+
+    Example: [bold]bindreg data encode peaks.fa --any-length -o peaks.zarr[/bold]
     """
     from .datasets import prepare
 
     path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test, out=out,
-                            refresh=out is not None)
+                            refresh=out is not None, any_length=any_length)
     _describe(path, dataset)
 
 
@@ -558,6 +567,8 @@ def data_prepare(
     split_seed: Annotated[int, typer.Option(help="Seed of negatives, matching and the split.")] = 0,
     plot: Annotated[Optional[Path], typer.Option(help="Occupancy: draw GC and motif-score distributions before "
                                                  "and after matching to this PNG.")] = None,
+    any_length: Annotated[bool, typer.Option("--any-length", help="Discovery: whole peaks (start to end) instead of "
+                                             "the central 101 bp; train with any length (docs/varlen.md).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ):
     """Build a task from a genome and peaks into a validated Zarr store, recording input hashes and dropped records.
@@ -565,13 +576,15 @@ def data_prepare(
     Discovery: the central 101 bp of each peak against dinucleotide shuffles. Occupancy: 101 bp windows centred on FIMO instances of the TF's motif, labelled by overlap with any peak, negatives matched to positives on GC content and motif score (KS statistics printed and stored).
 
     Example: [bold]bindreg data prepare --task occupancy --genome genome.fa --peaks peaks/CTCF.narrowPeak --tf CTCF -o ctcf-occupancy.zarr[/bold]
+
+    Example: [bold]bindreg data prepare --genome genome.fa --peaks peaks/CTCF.narrowPeak --any-length -o ctcf-whole.zarr[/bold]
     """
     from .catalog import GenomeInputs
     from .datasets import prepare_from_genome
 
     inputs = GenomeInputs(genome, peaks, tf=tf, matrix_id=motif, motif_file=motif_file, regions=regions,
                           position_uncontrolled=position_uncontrolled, fimo_threshold=fimo_threshold,
-                          progress=not quiet)
+                          progress=not quiet, any_length=any_length)
     path, dataset = prepare_from_genome(task, inputs, split_seed=split_seed, out=out, refresh=out is not None,
                                         plot=plot)
     _describe(path, dataset)
@@ -629,7 +642,9 @@ def _describe(path: Path, dataset) -> None:
     from .store import counts, provenance
 
     typer.echo(f"{path}: {dataset.attrs['dataset']} / {dataset.attrs['task']}, "
-               f"{dataset.sizes['sample']} sequences of {dataset.attrs['sequence_length']} bp")
+               f"{dataset.sizes['sample']} sequences of " + (
+                   f"{dataset.attrs['min_length']}-{dataset.attrs['max_length']} bp (N-padded to the longest, "
+                   "with their lengths)" if "length" in dataset else f"{dataset.attrs['sequence_length']} bp"))
     for split, numbers in counts(dataset).items():
         typer.echo(f"  {split:>5}: {numbers['positives']} positives, {numbers['negatives']} negatives")
     typer.echo(f"  content sha256 {dataset.attrs['content_sha256']}")

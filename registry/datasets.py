@@ -66,13 +66,19 @@ def _read(path: Path, role: str) -> tuple[SequenceSet, dict]:
     return sequences, {"role": role, "path": str(path), "sha256": sha256_file(path), "format": fmt.name}
 
 
-def load_inputs(spec: str, labels: Path | None = None, test: Path | None = None) -> DatasetInputs:
-    """Read the sequences behind a dataset name or path (not yet labelled by a task)."""
+def load_inputs(spec: str, labels: Path | None = None, test: Path | None = None,
+                any_length: bool = False) -> DatasetInputs:
+    """Read the sequences behind a dataset name or path (not yet labelled by a task).
+
+    ``any_length``: keep sequences of different lengths as they are (``--any-length``); a
+    registered dataset of varied lengths says so itself (its ``SequenceSet.any_length``)."""
     registry = get_registry()
     if spec in registry.datasets:
         if labels or test:
             raise BindregError(f"--labels and --test apply to files, not to the registered dataset {spec!r}")
-        return registry.datasets.get(spec).load()
+        inputs = registry.datasets.get(spec).load()
+        _allow_any_length(inputs, any_length)
+        return inputs
     path = Path(spec).expanduser()
     if not path.exists():
         raise unknown_name("dataset", spec, registry.datasets.names(),
@@ -92,7 +98,21 @@ def load_inputs(spec: str, labels: Path | None = None, test: Path | None = None)
         test_set, test_record = _read(test_path, "test")
         records.append(test_record)
     name = path.parent.name if path.name == "train.data" else path.name.split(".")[0].removesuffix("_AC")
-    return DatasetInputs(name=name, train=train, test=test_set, provenance={"inputs": records})
+    inputs = DatasetInputs(name=name, train=train, test=test_set, provenance={"inputs": records})
+    _allow_any_length(inputs, any_length)
+    return inputs
+
+
+def _allow_any_length(inputs: DatasetInputs, any_length: bool) -> None:
+    if any_length:
+        for part in (inputs.train, inputs.test):
+            if part is not None:
+                part.any_length = True
+
+
+def _any_length_key(inputs: DatasetInputs) -> dict:
+    """Cache-key material for ``--any-length``; empty when off, so fixed-length keys stay as they were."""
+    return {"any_length": True} if inputs.train.any_length else {}
 
 
 def _cache_key(material: dict) -> str:
@@ -127,8 +147,10 @@ def _write(inputs: DatasetInputs, task_name: str, split_seed: int, provenance: d
 
 
 def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None = None,
-            test: Path | None = None, out: Path | None = None, refresh: bool = False) -> tuple[Path, xr.Dataset]:
-    """Encode a dataset for a task into a store (cached by its inputs, task and seed) and open it."""
+            test: Path | None = None, out: Path | None = None, refresh: bool = False,
+            any_length: bool = False) -> tuple[Path, xr.Dataset]:
+    """Encode a dataset for a task into a store (cached by its inputs, task and seed) and open it.
+    ``any_length``: keep sequences of different lengths whole (docs/varlen.md)."""
     path = Path(spec).expanduser()
     if is_store(path):
         dataset = open_store(path)
@@ -137,8 +159,9 @@ def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None 
                                f"{task_name!r}; encode it again with --task {task_name}")
         return path, dataset
     task = get_registry().tasks.get(task_name)
-    inputs = load_inputs(spec, labels, test)
-    key = _cache_key({"inputs": inputs.provenance, "task": task_name, "seed": split_seed})
+    inputs = load_inputs(spec, labels, test, any_length)
+    key = _cache_key({"inputs": inputs.provenance, "task": task_name, "seed": split_seed,
+                      **_any_length_key(inputs)})
     target = Path(out) if out else home() / "datasets" / f"{inputs.name}-{task_name}-{key}.zarr"
     cached = _cached(target, key, refresh)
     if cached is not None:
@@ -147,7 +170,7 @@ def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None 
     inputs.train = task.label(inputs.train, rng)
     inputs.test = task.label(inputs.test, rng) if inputs.test is not None else None
     provenance = {**inputs.provenance, **task.provenance, "task": task_name, "split_seed": split_seed,
-                  "bindreg_version": __version__}
+                  "bindreg_version": __version__, **_any_length_key(inputs)}
     return _write(inputs, task_name, split_seed, provenance, key, target)
 
 
@@ -181,7 +204,9 @@ def _prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int, 
         if file is not None and not Path(file).exists():
             raise BindregError(f"{file}: {role.replace('_', ' ')} not found")
     material = {role: sha256_file(Path(file)) for role, file in files.items() if file is not None}
-    options = {k: v for k, v in asdict(inputs).items() if k not in files and k != "progress"}
+    # any_length joins the key only when set, so the keys of stores built before it existed still match.
+    options = {k: v for k, v in asdict(inputs).items() if k not in files and k != "progress"
+               and not (k == "any_length" and not v)}
     key = _cache_key({"files": material, "options": options, "task": task_name, "seed": split_seed})
     stem = Path(inputs.peaks).name.split(".")[0]
     target = Path(out) if out else home() / "datasets" / f"{stem}-{task_name}-{key}.zarr"

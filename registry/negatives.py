@@ -16,10 +16,20 @@ def dinucleotide_shuffle(sequences: list[str], rng: np.random.Generator) -> list
 
     ``dinuc-shuf`` requires exactly one hot letter per position, so N is encoded
     as a fifth letter: runs of N are shuffled like any other letter and every
-    dinucleotide count, N's included, is kept. Equal lengths are required.
+    dinucleotide count, N's included, is kept. Sequences of different lengths are shuffled one
+    group of equal length at a time (each keeps its length); equal lengths are one group, so a
+    fixed-length input draws from ``rng`` exactly as before.
     """
     if not sequences:
         return []
+    lengths = np.fromiter(map(len, sequences), dtype=np.int64, count=len(sequences))
+    if (lengths != lengths[0]).any():
+        shuffled: list[str] = [""] * len(sequences)
+        for length in np.unique(lengths):
+            rows = np.flatnonzero(lengths == length)
+            for row, sequence in zip(rows, dinucleotide_shuffle([sequences[i] for i in rows], rng)):
+                shuffled[row] = sequence
+        return shuffled
     length = len(sequences[0])
     codes = _CODE[np.frombuffer("".join(sequences).encode("latin-1"), dtype=np.uint8)]
     onehot = np.eye(5, dtype=np.uint8)[codes.reshape(-1, length)]

@@ -138,6 +138,9 @@ def match_negatives(labels: np.ndarray, gc: np.ndarray, score: np.ndarray, rng: 
 
 def build_occupancy(inputs: GenomeInputs, rng: np.random.Generator) -> DatasetInputs:
     """Labelled, matched 101 bp windows centred on the TF's motif instances (see the module doc)."""
+    if inputs.any_length:
+        raise BindregError("--any-length keeps whole peaks, which --task discovery uses; occupancy's examples are "
+                           f"{WINDOW} bp windows around motif instances; drop --any-length")
     genome = Genome(inputs.genome)
     peaks = read_peaks(inputs.peaks, genome)
     motif = resolve_motif(inputs.tf, inputs.matrix_id, inputs.motif_file)

@@ -204,6 +204,47 @@ def peak_windows(peaks: Peaks, genome: Genome, length: int = WINDOW) -> tuple[Se
     return windows, dropped.as_dict()
 
 
+def whole_peaks(peaks: Peaks, genome: Genome) -> tuple[SequenceSet, dict]:
+    """Positives of any length for motif discovery: each peak from its start to its end.
+
+    The same drops as ``peak_windows``, by the same reasons: exact duplicates, peaks running off
+    a chromosome end, peaks holding an N, then overlapping peaks (the stronger one is kept).
+    """
+    dropped = DroppedCounts()
+    seen: set[tuple] = set()
+    unique = []
+    for index, key in enumerate(zip(peaks.chroms, peaks.starts.tolist(), peaks.ends.tolist())):
+        if key not in seen:
+            seen.add(key)
+            unique.append(index)
+    dropped.add("duplicate", len(peaks) - len(unique))
+    index = np.array(unique, dtype=np.int64)
+    off = np.array([peaks.starts[i] < 0 or peaks.ends[i] > genome.lengths[peaks.chroms[i]] for i in index], dtype=bool)
+    dropped.add("off_chromosome_end", int(off.sum()))
+    index = index[~off] if len(index) else index
+    sequences = [genome.fetch(peaks.chroms[i], int(peaks.starts[i]), int(peaks.ends[i])) for i in index]
+    clean = np.array([bool(s) and "N" not in s for s in sequences], dtype=bool)
+    dropped.add("contains_n", int((~clean).sum()))
+    index, sequences = index[clean], [s for s, ok in zip(sequences, clean) if ok]
+    accepted: dict[str, list[tuple[int, int]]] = {}
+    kept = []
+    for k in np.lexsort((np.arange(len(index)), -peaks.strength[index])) if len(index) else []:
+        i = index[k]
+        taken = accepted.setdefault(peaks.chroms[i], [])  # sorted, non-overlapping (start, end)
+        start, end = int(peaks.starts[i]), int(peaks.ends[i])
+        slot = bisect.bisect_left(taken, (start, end))
+        if (slot < len(taken) and taken[slot][0] < end) or (slot and taken[slot - 1][1] > start):
+            continue
+        taken.insert(slot, (start, end))
+        kept.append(k)
+    kept = np.sort(np.array(kept, dtype=np.int64))
+    dropped.add("overlapping", len(index) - len(kept))
+    index, sequences = index[kept], [sequences[k] for k in kept]
+    names = [f"{peaks.chroms[i]}:{int(peaks.starts[i])}-{int(peaks.ends[i])}" for i in index]
+    return SequenceSet(names, sequences, None, str(peaks.path), [peaks.lines[i] for i in index],
+                       ["peak"] * len(index), any_length=True), dropped.as_dict()
+
+
 class PeakIndex:
     """Fast "does this interval overlap any peak?" over merged, sorted peak intervals."""
 
@@ -243,16 +284,18 @@ def discovery_positives(inputs) -> tuple[SequenceSet, dict]:
                            "not discovery; drop the option or use --task occupancy")
     genome = Genome(inputs.genome)
     peaks = read_peaks(inputs.peaks, genome)
-    windows, dropped = peak_windows(peaks, genome)
+    windows, dropped = whole_peaks(peaks, genome) if inputs.any_length else peak_windows(peaks, genome)
     genome.close()
     if not len(windows):
-        raise BindregError(f"{inputs.peaks}: none of the {len(peaks)} peaks gives a usable {WINDOW} bp window "
+        raise BindregError(f"{inputs.peaks}: none of the {len(peaks)} peaks gives a usable "
+                           f"{'whole peak' if inputs.any_length else f'{WINDOW} bp window'} "
                            f"(dropped: {dropped}); check the genome build")
     provenance = {
         "inputs": [{"role": "genome", "path": str(inputs.genome), "sha256": sha256_file(Path(inputs.genome))},
                    {"role": "peaks", "path": str(inputs.peaks), "sha256": sha256_file(Path(inputs.peaks)),
                     "format": peaks.format, "records": len(peaks)}],
-        "window": WINDOW, "centring": "summit (narrowPeak column 10) where given, else the peak midpoint",
+        **({"window": "whole peak (start to end)"} if inputs.any_length else
+           {"window": WINDOW, "centring": "summit (narrowPeak column 10) where given, else the peak midpoint"}),
         "peaks": {"records": len(peaks), "windows": len(windows)},
         "dropped": dropped,
     }

@@ -42,9 +42,9 @@ from .evaluation import binary_metrics, curves
 from .fsutil import atomic_directory, write_json_atomic
 from .plugins import get_registry
 from .store import SPLITS, counts, provenance, split_codes
-from .streaming import choose_path, stream_splits
+from .streaming import DataPath, choose_path, stream_splits
 from .training import Protocol, ProtocolResult, load_splits, run_protocol
-from .varlen import export_length_aware
+from .varlen import export_length_aware, load_variable_length_splits, retrace_fixed_length
 
 
 @dataclass
@@ -57,7 +57,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
         test: Path | None = None, progress=None, out: Path | None = None, train_size: int | None = None,
         options: dict | None = None, stream: bool = False, memory_budget_gb: float | None = None,
-        announce=None, analyse_motifs: bool = True) -> RunSummary:
+        announce=None, analyse_motifs: bool = True, any_length: bool = False) -> RunSummary:
     """Resolve names through the registry, prepare the data, run the protocol (or fit the baseline),
     write the run directory.
 
@@ -67,6 +67,8 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     network run also does by itself when its arrays would exceed ``memory_budget_gb``;
     ``announce(line)`` is told which path was taken before training starts;
     ``analyse_motifs=False`` leaves the card's filter-to-JASPAR section for ``bindreg card`` (sweeps).
+    ``any_length``: keep sequences of different lengths whole and train on them padded and masked
+    (``bindreg.varlen``; docs/varlen.md).
     """
     registry = get_registry()
     baseline = registry.baselines.get(model) if model in registry.baselines else None
@@ -83,7 +85,8 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     registry.tasks.get(task)
     ctx = context(device)
     started = time.perf_counter()
-    store_path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test)
+    store_path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test,
+                                  any_length=any_length)
     dataset = subsample_training(dataset, train_size, seed, pool=("train", "valid") if baseline else ("train",))
     prepare_seconds = time.perf_counter() - started
     dataset_name = dataset.attrs["dataset"]
@@ -103,6 +106,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "counts": counts(dataset),
         "provenance": provenance(dataset),
         "sequence_length": int(dataset.attrs["sequence_length"]),
+        **varied_lengths(dataset),
         "versions": {"bindreg": __version__, "mxnet": mx.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
         "command": " ".join(sys.argv),
@@ -117,11 +121,16 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         test_labels = dataset["label"].values[split == "test"]
         _write_baseline_directory(directory, identity, metrics, names, test_labels, scores)
         return RunSummary(directory, metrics)
+    codes = split_codes(dataset["split"])
     data_path = choose_path(dataset, stream, memory_budget_gb, protocol.both_strands)
+    if "length" in dataset:
+        data_path = variable_length_path(dataset, stream, data_path)
     if announce is not None:
         announce(data_path.describe())
-    codes = split_codes(dataset["split"])
-    if data_path.path == "streaming":
+    if "length" in dataset:
+        splits = load_variable_length_splits(dataset, ctx, codes)
+        identity["sequence_length"] = splits["train"].input_length  # the exported fixed graph's length
+    elif data_path.path == "streaming":
         splits = stream_splits(dataset, store_path, ctx)
     else:
         splits = load_splits(dataset, ctx, codes)
@@ -138,6 +147,25 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
                          card_onehot, card_labels, analyse_motifs)
     return RunSummary(directory, metrics)
+
+
+def varied_lengths(dataset) -> dict:
+    """What a run records about a store of sequences of different lengths (nothing for a fixed one)."""
+    if "length" not in dataset:
+        return {}
+    return {"any_length": True, "lengths": {"min": int(dataset.attrs["min_length"]),
+                                            "max": int(dataset.attrs["max_length"])}}
+
+
+def variable_length_path(dataset, stream: bool, fixed: DataPath) -> DataPath:
+    """Sequences of different lengths are held on the host as uint8 and padded per minibatch."""
+    if stream:
+        raise BindregError(f"{dataset.attrs['dataset']}: --stream reads fixed-length stores; a store of "
+                           "sequences of different lengths is held in memory as uint8 (1 byte a base); drop --stream")
+    estimate = dataset["onehot"].size / 1e9
+    return DataPath("in_memory", f"sequences of {dataset.attrs['min_length']}-{dataset.attrs['max_length']} bp: "
+                    f"~{estimate:.2f} GB of uint8 on the host, each minibatch padded to its longest",
+                    estimate, fixed.memory_budget_gb)
 
 
 def subsample_training(dataset, train_size: int | None, seed: int, pool=("train",)):
@@ -241,7 +269,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
         _write_csv(scratch / "training_curve.csv", ["step", *CURVE_METRICS],
                    [[c.step] + [c.metrics[k] for k in CURVE_METRICS] for c in result.final.curve])
         points = _write_test_scores(scratch, test_names, test_labels, result.test_scores)
-        result.final.net.export(str(scratch / "model"))
+        retrace_fixed_length(result.final.net, identity["sequence_length"]).export(str(scratch / "model"))
         export_length_aware(result.final.net, scratch, identity["sequence_length"])
         _plot(scratch / "curves.png", identity, metrics, result, points)
         write_card(scratch, identity, metrics, card_onehot, card_labels, analyse_motifs)

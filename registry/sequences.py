@@ -27,6 +27,8 @@ class SequenceSet:
     ``labels`` is int8 ``(n,)`` with 1 = bound and 0 = unbound, or ``None`` when the
     input holds positives only (a task then decides how to make negatives).
     ``lines`` are 1-based line numbers in ``origin`` for error messages.
+    ``any_length``: the user opted in to sequences of different lengths (``--any-length``;
+    docs/varlen.md); otherwise ``check`` refuses unequal lengths.
     """
 
     names: list[str]
@@ -35,6 +37,7 @@ class SequenceSet:
     origin: str
     lines: list[int] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    any_length: bool = False
 
     def __post_init__(self):
         if not self.lines:
@@ -49,17 +52,20 @@ class SequenceSet:
         return f"{self.origin}:{self.lines[index]}"
 
     def check(self) -> int:
-        """Refuse empty input, characters outside ACGTN and unequal lengths; return the length."""
+        """Refuse empty input, characters outside ACGTN and (unless ``any_length``) unequal lengths;
+        return the length (the shortest when lengths may differ)."""
         if not self.sequences:
             raise BindregError(f"{self.origin}: no sequences found; check that the file is not empty "
                                "and is in the format its name suggests")
         length = len(self.sequences[0])
         for i, seq in enumerate(self.sequences):
-            if len(seq) != length:
+            if len(seq) != length and not self.any_length:
                 raise BindregError(
                     f"{self.where(i)}: sequence {self.names[i]!r} has length {len(seq)}, expected "
                     f"{length} like the first record; give every sequence one length "
-                    "(for example the central 101 bp of each peak)")
+                    "(for example the central 101 bp of each peak), or train on whole sequences with --any-length")
+            if not seq and self.any_length:
+                raise BindregError(f"{self.where(i)}: sequence {self.names[i]!r} is empty; remove the record")
             raw = np.frombuffer(seq.encode("latin-1", "replace"), dtype=np.uint8)
             bad = np.flatnonzero(~_ALLOWED[raw])
             if bad.size:
@@ -76,7 +82,7 @@ class SequenceSet:
                 i = int(bad[0])
                 raise BindregError(f"{self.where(i)}: label {self.labels[i]} is not binary; "
                                    "use 1 for bound and 0 for unbound")
-        return length
+        return min(map(len, self.sequences)) if self.any_length else length
 
     @classmethod
     def concat(cls, parts: list["SequenceSet"], origin: str) -> "SequenceSet":
@@ -88,6 +94,7 @@ class SequenceSet:
             origin=origin,
             lines=[x for p in parts for x in p.lines],
             sources=[x for p in parts for x in p.sources],
+            any_length=any(p.any_length for p in parts),
         )
 
 
@@ -100,6 +107,14 @@ def one_hot(sequences: list[str]) -> np.ndarray:
     codes = _CODE[raw]
     # A fifth row absorbs N and is dropped, which leaves N as an all-zero column.
     return np.eye(5, 4, dtype=np.uint8)[codes].transpose(0, 2, 1).copy()
+
+
+def one_hot_padded(sequences: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sequences of any lengths right-padded with N to the longest: ``(n, 4, Lmax)`` uint8 and
+    their lengths ``(n,)`` int32 (the variable-length store's layout, docs/varlen.md)."""
+    lengths = np.fromiter(map(len, sequences), dtype=np.int32, count=len(sequences))
+    longest = int(lengths.max()) if len(lengths) else 0
+    return one_hot([s.ljust(longest, "N") for s in sequences]), lengths
 
 
 def decode(onehot: np.ndarray) -> list[str]:

@@ -6,6 +6,11 @@ Layout (``FORMAT_VERSION`` 1):
   chunked along ``sample``; N is an all-zero column;
 - ``label`` int8 ``(sample,)``: 1 bound, 0 unbound;
 - ``split`` ``(sample,)``: ``train``, ``valid`` or ``test``;
+- ``length`` int32 ``(sample,)``, only in a store of sequences of different lengths (made with
+  ``--any-length``, docs/varlen.md): ``onehot`` is then right-padded with N to the longest
+  sequence and ``length`` holds each one's true length; ``sequence_length`` is the padded width
+  and ``min_length``/``max_length`` the range. Fixed-length stores have no ``length`` and are
+  byte-for-byte what they were before variable lengths existed (same content hash);
 - coordinates ``name`` and ``source`` (``input``, ``planted``, ``dinuc_shuffle``...);
 - attrs: ``task``, ``dataset``, ``sequence_length``, ``content_sha256`` and
   ``provenance`` (JSON: inputs and their sha256, seeds, sampler, versions).
@@ -22,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import BindregError
-from .sequences import SequenceSet, one_hot
+from .sequences import SequenceSet, one_hot, one_hot_padded
 
 FORMAT_VERSION = 1
 SPLITS = ("train", "valid", "test")
@@ -47,8 +52,9 @@ def stratified_split(labels: np.ndarray, rng: np.random.Generator, test_fraction
     return split
 
 
-def content_hash(onehot, label, split) -> str:
-    """SHA-256 over the one-hot bytes, the labels and the newline-joined split names.
+def content_hash(onehot, label, split, length=None) -> str:
+    """SHA-256 over the one-hot bytes, the labels, the newline-joined split names and (variable-length
+    stores only) the int32 lengths.
 
     Any array-like that slices to NumPy works (NumPy, Zarr, an xarray variable): everything is
     read ``CHUNK_SAMPLES`` rows at a time, so verifying a 10-million-sequence store stays within
@@ -64,6 +70,9 @@ def content_hash(onehot, label, split) -> str:
     for start in range(0, total, SPLIT_READ_ROWS):
         names = _rows(split, start, start + SPLIT_READ_ROWS).tolist()
         digest.update((("\n" if start else "") + "\n".join(names)).encode())
+    if length is not None:
+        for start in range(0, total, SPLIT_READ_ROWS):
+            digest.update(np.asarray(_rows(length, start, start + SPLIT_READ_ROWS), dtype=np.int32).tobytes())
     return digest.hexdigest()
 
 
@@ -89,15 +98,19 @@ def split_codes(split) -> np.ndarray:
 
 def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int, task: str,
                   dataset: str, provenance: dict) -> xr.Dataset:
-    """Encode labelled sequences and assign splits; ``test`` (if given) becomes the test split."""
+    """Encode labelled sequences and assign splits; ``test`` (if given) becomes the test split.
+
+    Sequences of different lengths (allowed by ``SequenceSet.any_length``) are N-padded to the
+    longest with a ``length`` variable beside them; equal lengths always give a fixed-length store."""
     parts = [train] + ([test] if test is not None else [])
+    any_length = any(part.any_length for part in parts)
     length = None
     for part in parts:
         part_length = part.check()
         if part.labels is None:
             raise BindregError(f"{part.origin}: sequences have no labels; give a label file or use a "
                                "task that makes negatives (discovery)")
-        if length is not None and part_length != length:
+        if length is not None and part_length != length and not any_length:
             raise BindregError(f"{part.origin}: sequences are {part_length} bp but the training input's "
                                f"are {length} bp; give both inputs one length")
         length = part_length
@@ -110,26 +123,31 @@ def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int,
         if present != {0, 1}:
             raise BindregError(f"{train.origin}: the {name} split holds only label(s) {sorted(present)}; "
                                "give more sequences of each class (at least 10 of each is sensible)")
-    onehot = one_hot(merged.sequences)
+    onehot, lengths = one_hot_padded(merged.sequences)
+    varied = bool((lengths != lengths[0]).any())
     attrs = {
         "bindreg_format": FORMAT_VERSION,
         "task": task,
         "dataset": dataset,
-        "sequence_length": length,
+        "sequence_length": onehot.shape[2],
         "split_seed": split_seed,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "counts": json.dumps({s: {"positives": int(((split == s) & (merged.labels == 1)).sum()),
                                   "negatives": int(((split == s) & (merged.labels == 0)).sum())}
                               for s in SPLITS}),
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
-        "content_sha256": content_hash(onehot, merged.labels, split),
+        "content_sha256": content_hash(onehot, merged.labels, split, lengths if varied else None),
     }
+    variables = {
+        "onehot": (("sample", "base", "position"), onehot),
+        "label": (("sample",), merged.labels.astype(np.int8)),
+        "split": (("sample",), split),
+    }
+    if varied:
+        variables["length"] = (("sample",), lengths)
+        attrs.update(min_length=int(lengths.min()), max_length=int(lengths.max()))
     return xr.Dataset(
-        {
-            "onehot": (("sample", "base", "position"), onehot),
-            "label": (("sample",), merged.labels.astype(np.int8)),
-            "split": (("sample",), split),
-        },
+        variables,
         coords={
             "base": list("ACGT"),
             "name": (("sample",), np.array(merged.names, dtype=str)),
@@ -185,11 +203,23 @@ def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
         unknown = set(np.unique(_rows(dataset["split"], start, start + SPLIT_READ_ROWS)).tolist()) - set(SPLITS)
         if unknown:
             return f"unknown split value(s) {sorted(unknown)}"
+    length = dataset["length"].values if "length" in dataset else None
+    if length is not None:
+        if dataset["length"].dims != ("sample",) or length.dtype != np.int32:
+            return "variable 'length' must be int32 over sample"
+        if len(length) and (length.min() < 1 or length.max() > dataset.sizes["position"]):
+            return (f"lengths must lie in 1..{dataset.sizes['position']} (the padded width), found "
+                    f"{int(length.min())}..{int(length.max())}")
     if verify:
-        actual = content_hash(dataset["onehot"], label, dataset["split"])
+        actual = content_hash(dataset["onehot"], label, dataset["split"], length)
         if actual != dataset.attrs.get("content_sha256"):
             return "content does not match its content_sha256 (the store was modified or damaged)"
     return None
+
+
+def lengths(dataset: xr.Dataset) -> np.ndarray | None:
+    """Each sequence's true length ``(sample,)`` int32 in a variable-length store; None in a fixed one."""
+    return dataset["length"].values if "length" in dataset else None
 
 
 def provenance(dataset: xr.Dataset) -> dict:

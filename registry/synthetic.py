@@ -78,11 +78,13 @@ def sample_sites(pwm: np.ndarray, count: int, rng: np.random.Generator) -> tuple
 
 
 def plant(codes: np.ndarray, pwm: np.ndarray, rows: np.ndarray, centre_jitter: int,
-          rng: np.random.Generator) -> np.ndarray:
+          rng: np.random.Generator, lengths: np.ndarray | None = None) -> np.ndarray:
     """Write one motif instance sampled from ``pwm`` into each of ``rows``, on a random strand,
-    centred within ``centre_jitter`` bases of the middle; returns the start positions."""
+    centred within ``centre_jitter`` bases of the middle; returns the start positions.
+    ``lengths``: each row's own length (``(len(codes),)``) when rows are sequences of different
+    lengths stored left-aligned in ``codes``; the middle is then each one's own."""
     width = pwm.shape[1]
-    length = codes.shape[1]
+    length = codes.shape[1] if lengths is None else np.asarray(lengths)[rows]
     site, _ = sample_sites(pwm, len(rows), rng)
     middle = (length - width) // 2
     starts = np.clip(middle + rng.integers(-centre_jitter, centre_jitter + 1, len(rows)), 0, length - width)
@@ -117,3 +119,28 @@ def planted_motif_sequences(tf: str, count: int = 4000, length: int = 101, with_
     names = [f"{tf}_synthetic_{i}" for i in range(count)]
     origin = f"<generated: {tf} {motif['matrix_id']}, seed {seed}>"
     return SequenceSet(names, sequences, None, origin, sources=["planted"] * count), provenance
+
+
+def varied_length_sequences(tf: str, count: int = 4000, min_length: int = 60, max_length: int = 400,
+                            with_motif: float = 0.8, centre_jitter: int = 20,
+                            seed: int = 0) -> tuple[SequenceSet, dict]:
+    """Positives of lengths drawn uniformly from ``min_length..max_length`` bp (peaks are not all
+    one width), a fraction ``with_motif`` carrying ``tf``'s JASPAR motif near each one's centre.
+
+    The set allows any length (``SequenceSet.any_length``): it trains on whole sequences.
+    """
+    rng = np.random.default_rng(seed)
+    pwm, motif = jaspar_pwm(tf)
+    if min_length < pwm.shape[1]:
+        raise BindregError(f"min_length {min_length} is shorter than the {pwm.shape[1]} bp {tf} motif; "
+                           "give a longer minimum")
+    lengths = rng.integers(min_length, max_length + 1, count)
+    codes = human_background(count, max_length, rng)
+    plant(codes, pwm, np.flatnonzero(rng.random(count) < with_motif), centre_jitter, rng, lengths)
+    sequences = [_LETTERS[row[:length]].tobytes().decode() for row, length in zip(codes, lengths)]
+    provenance = {"generator": "bindreg.synthetic.varied_length_sequences", "tf": tf, "motif": motif,
+                  "count": count, "lengths": [min_length, max_length], "with_motif": with_motif, "seed": seed,
+                  "centre_jitter": centre_jitter, "background": "human dinucleotide Markov chain"}
+    names = [f"{tf}_varlen_{i}" for i in range(count)]
+    origin = f"<generated: {tf} {motif['matrix_id']}, {min_length}-{max_length} bp, seed {seed}>"
+    return SequenceSet(names, sequences, None, origin, sources=["planted"] * count, any_length=True), provenance

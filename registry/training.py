@@ -191,8 +191,10 @@ def _better(candidate: dict, incumbent: dict | None) -> bool:
     return (candidate["accuracy"], -candidate["loss"]) > (incumbent["accuracy"], -incumbent["loss"])
 
 
-def build_network(architecture: Architecture, hparams: dict, input_length: int, seed: int, ctx):
-    """Build, initialise (Xavier, seeded) and hybridise an architecture for ``input_length`` bp."""
+def build_network(architecture: Architecture, hparams: dict, input_length: int, seed: int, ctx,
+                  any_length: bool = False):
+    """Build, initialise (Xavier, seeded) and hybridise an architecture for ``input_length`` bp;
+    ``any_length``: traced to take ``(x, lengths)`` for sequences of different lengths (bindreg.varlen)."""
     mx.random.seed(seed, ctx="all")
     try:
         net = architecture.build(dict(hparams))
@@ -209,6 +211,10 @@ def build_network(architecture: Architecture, hparams: dict, input_length: int, 
                            f"({first}); use sequences of the length it was designed for") from None
     if output.shape != (1, 2):
         raise BindregError(f"model {architecture.name!r} returns shape {output.shape}, expected (N, 2) logits")
+    if any_length:
+        from .varlen import length_aware
+
+        return length_aware(net, architecture.name, input_length)
     return net
 
 
@@ -222,8 +228,8 @@ def train_setting(architecture: Architecture, hparams: dict, splits: dict[str, S
     minibatch order.
     """
     check_enough_for_a_minibatch(splits["train"], batch_size)
-    net = build_network(architecture, hparams, splits["train"].input_length, seed, ctx)
-    if packable_config([net]) is not None and not streamed(splits):
+    net = build_network(architecture, hparams, splits["train"].input_length, seed, ctx, any_length(splits))
+    if packable_config([net]) is not None and not streamed(splits) and not any_length(splits):
         return train_together(architecture, [hparams], splits, minibatches, validate_every, [seed], ctx,
                               batch_size, on_step, order_seed, nets=[net], keep_nets=True)[0]
     return _train_with_gluon(net, hparams, splits, minibatches, validate_every, seed, batch_size, on_step,
@@ -242,7 +248,7 @@ def train_together(architecture: Architecture, settings: list[dict], splits: dic
     """
     train, valid = splits["train"], splits["valid"]
     check_enough_for_a_minibatch(train, batch_size)
-    if streamed(splits):
+    if streamed(splits) or any_length(splits):
         return None
     if nets is None:  # the first alone tells whether the architecture packs at all
         nets = [build_network(architecture, settings[0], train.input_length, seeds[0], ctx)]
@@ -287,6 +293,12 @@ def streamed(splits: dict) -> bool:
     return not hasattr(splits["valid"], "x")
 
 
+def any_length(splits: dict) -> bool:
+    """True for splits of sequences of different lengths (``bindreg.varlen.VariableLengthSplit``): their
+    minibatches are ``(x, lengths, y)`` and they train through ``gluon.Trainer`` only."""
+    return getattr(splits["train"], "any_length", False)
+
+
 def check_enough_for_a_minibatch(train, batch_size: int) -> None:
     """One-line error when a training split (in memory or streamed) cannot fill one minibatch."""
     if len(train) < batch_size:
@@ -296,7 +308,8 @@ def check_enough_for_a_minibatch(train, batch_size: int) -> None:
 
 def _train_with_gluon(net, hparams: dict, splits: dict[str, Split], minibatches: int, validate_every: int,
                       seed: int, batch_size: int, on_step, order_seed: int) -> SettingResult:
-    """Any HybridBlock: ``gluon.Trainer`` with MXNet's AdaDelta, dropout from MXNet's RNG."""
+    """Any HybridBlock: ``gluon.Trainer`` with MXNet's AdaDelta, dropout from MXNet's RNG.
+    A minibatch is ``(x, y)`` or ``(x, lengths, y)``; the network gets all but ``y``."""
     valid = splits["valid"]
     optimizer = mx.optimizer.AdaDelta(rho=hparams.get("rho", 0.9), epsilon=hparams.get("epsilon", 1e-6))
     trainer = gluon.Trainer(net.collect_params(), optimizer)
@@ -308,11 +321,11 @@ def _train_with_gluon(net, hparams: dict, splits: dict[str, Split], minibatches:
     validation_seconds = 0.0
     started = time.perf_counter()
     for step in range(1, minibatches + 1):
-        x, y = next(batches)
+        *inputs, y = next(batches)
         with autograd.record():
-            loss = loss_fn(net(x), y)
+            loss = loss_fn(net(*inputs), y)
         loss.backward()
-        trainer.step(batch_size)
+        trainer.step(y.shape[0])  # a bucket's last minibatch may hold fewer (bindreg.varlen)
         if step % validate_every == 0 or step == minibatches:
             nd.waitall()  # MXNet runs ahead asynchronously: finish the queued training before timing validation
             tick = time.perf_counter()
@@ -369,7 +382,8 @@ def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol:
         search = train_together(architecture, settings, splits, protocol.search_minibatches,
                                 protocol.search_validate_every, seeds, ctx, protocol.batch_size,
                                 (lambda step: on_step(step * len(settings))) if on_step else None, order_seed=seed)
-        note = ("" if search is not None else "the data are streamed from Zarr" if streamed(splits)
+        note = ("" if search is not None else splits["train"].why_sequential if any_length(splits)
+                else "the data are streamed from Zarr" if streamed(splits)
                 else f"{architecture.name} is not a plain bindreg ConvNet")
     mode = "packed" if search is not None else "sequential"
     if search is None:
