@@ -12,8 +12,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	@echo "Compiling TOMTOM's kernels once (model cards match filters to JASPAR; about a minute)..."
-	$(BIN)/python -c "from bindreg.cards import warm_up; warm_up()"
+	@echo "Compiling numba kernels once: TOMTOM's (model cards match filters to JASPAR) and the trainer's (about a minute)..."
+	$(BIN)/python -c "from bindreg import cards, onehot_conv; cards.warm_up(); onehot_conv.warm_up()"
 	touch $@
 
 demo: setup

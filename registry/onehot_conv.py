@@ -189,6 +189,7 @@ def _host_view(array) -> np.ndarray:
     the custom-operator bridge hands over MKL-DNN blocked arrays without converting them, whether
     read this way or with ``asnumpy()``.
     """
+    array.wait_to_read()  # the bridge may still be filling it (e.g. copying the head gradient in)
     pointer = ctypes.c_void_p()
     check_call(_LIB.MXNDArrayGetData(array.handle, ctypes.byref(pointer)))
     size = int(np.prod(array.shape))
@@ -221,7 +222,7 @@ class _OneHotConvMax(operator.CustomOp):
         if codes.min() >= 0:
             x = _NO_VALUES  # only columns that are not one-hot read x; keep no copy otherwise
         else:
-            x = np.ascontiguousarray(x)
+            x = x.copy()  # the view is MXNet's buffer, reused once this call returns
         out = np.empty(out_data[0].shape, np.float32)
         winner = np.empty(out.shape, np.int32)
         _forward(codes, x, w, _host_view(in_data[2]), self._pool, out, winner)
@@ -264,7 +265,21 @@ class _OneHotConvMaxProp(operator.CustomOpProp):
         return in_shape, [(count, windows, in_shape[1][0])], []
 
     def declare_backward_dependency(self, out_grad, in_data, out_data):
-        return [out_grad[0]]
+        # The output too, though backward never reads it: it orders the backward after the
+        # forward that saved the winners (a head gradient given directly need not wait for it).
+        return [out_grad[0], out_data[0]]
 
     def create_operator(self, ctx, shapes, dtypes):
         return _OneHotConvMax(self._pool, self._threads)
+
+
+def warm_up() -> None:
+    """Compile the kernels once (numba caches them on disk), so a first run does not pay it."""
+    codes = np.zeros((1, 30), np.int8)
+    w = np.zeros((5, 5, 16), np.float32)
+    out, winner = np.empty((1, 1, 16), np.float32), np.empty((1, 1, 16), np.int32)
+    _forward(_codes(np.zeros((1, 4, 30), np.float32)), _NO_VALUES, w, np.zeros(16, np.float32), 26, out, winner)
+    for x in (_NO_VALUES, np.zeros((1, 4, 30), np.float32)):
+        _backward_by_winner(codes, x, out, winner, w.copy())
+        _backward_by_position(codes, x, out, winner, 26, w.copy())
+        _forward(codes, x, w, np.zeros(16, np.float32), 26, out, winner)
