@@ -7,6 +7,10 @@ every 100, picks the best by validation accuracy, trains it for 5,000 minibatche
 every 500, and tests the best iteration once. Wall time excludes reading and encoding the data.
 One framework per subprocess (their OpenMP runtimes conflict), the same thread count for both.
 
+By default PyTorch replays bindreg's draws (initial weights, minibatch order, dropout masks; see
+``_torch_zeng.protocol``), so the AUROC gap measures arithmetic, not luck of the draw;
+``--own-draws`` lets PyTorch initialise and drop out with its own RNG instead.
+
     python benchmarks/bench_protocol_vs_pytorch.py [--data DIR] [--model 1layer] [--repeats 1]
 """
 
@@ -34,7 +38,8 @@ def bindreg_worker(args, arrays_path: Path) -> dict:
     from bindreg.datasets import prepare
     from bindreg.hparams import sample_settings
     from bindreg.plugins import get_registry
-    from bindreg.training import BUDGETS, load_splits, run_protocol
+    from bindreg.packed import _parameters
+    from bindreg.training import BUDGETS, build_network, load_splits, run_protocol
 
     _, dataset = prepare(args.data, "discovery")
     splits = load_splits(dataset, mx.cpu())
@@ -44,6 +49,12 @@ def bindreg_worker(args, arrays_path: Path) -> dict:
         arrays[f"{name}_x"] = split.x.asnumpy()[:, :, 0, :]
         arrays[f"{name}_y"] = split.labels.astype(np.int64)
     settings = sample_settings(architecture.space, BUDGETS["paper"].settings, args.seed)
+    length = splits["train"].input_length
+    for index in [*range(len(settings)), 999]:  # the initial weights run_protocol will draw
+        net = build_network(architecture, settings[min(index, len(settings) - 1)], length,
+                            args.seed * 1000 + index, mx.cpu())
+        for name, param in _parameters(net).items():
+            arrays[f"init{index}_{name}"] = param.data().asnumpy()
     np.savez(arrays_path, settings=json.dumps(settings), **arrays)
     started = time.perf_counter()
     result = run_protocol(architecture, splits, BUDGETS["paper"], args.seed, mx.cpu())
@@ -62,13 +73,19 @@ def torch_worker(args, arrays_path: Path) -> dict:
     torch.set_num_threads(args.threads)
     loaded = np.load(arrays_path)
     arrays = {key: loaded[key] for key in loaded.files if key != "settings"}
-    return protocol(args.model, arrays, json.loads(str(loaded["settings"])), args.seed)
+    inits = {}
+    for key in [key for key in arrays if key.startswith("init")]:
+        index, name = key[len("init"):].split("_", 1)
+        inits.setdefault(int(index), {})[name] = arrays.pop(key)
+    return protocol(args.model, arrays, json.loads(str(loaded["settings"])), args.seed,
+                    None if args.own_draws else inits)
 
 
 def measure(framework: str, args, arrays_path: Path) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads)}
     command = [sys.executable, __file__, "--worker", framework, "--arrays", str(arrays_path), "--data", args.data,
                "--model", args.model, "--seed", str(args.seed), "--threads", str(args.threads)]
+    command += ["--own-draws"] if args.own_draws else []
     out = subprocess.run(command, capture_output=True, text=True, env=env, cwd=Path(__file__).parent)
     if out.returncode != 0:
         raise SystemExit(f"{framework} worker failed:\n{out.stderr[-3000:]}")
@@ -82,6 +99,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=1, help="alternating runs per framework; medians count")
+    parser.add_argument("--own-draws", action="store_true",
+                        help="PyTorch initialises and draws dropout with its own RNG (default: replays bindreg's)")
     parser.add_argument("--worker", choices=["torch", "bindreg"], help=argparse.SUPPRESS)
     parser.add_argument("--arrays", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

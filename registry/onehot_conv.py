@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import threading
 
 import numba
 import numpy as np
@@ -212,6 +213,14 @@ class _OneHotConvMax(operator.CustomOp):
         self._pool, self._threads, self._saved = pool, threads, None
 
     def forward(self, is_train, req, in_data, out_data, aux):
+        with _ONE_KERNEL_AT_A_TIME:
+            self._forward(is_train, req, in_data, out_data)
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        with _ONE_KERNEL_AT_A_TIME:
+            self._backward(req, out_grad, in_grad)
+
+    def _forward(self, is_train, req, in_data, out_data):
         numba.set_num_threads(self._threads)  # per calling thread: MXNet's custom-op worker
         x = _host_view(in_data[0])[:, :, 0, :]
         weight = _host_view(in_data[1])  # (F, 4, 1, k)
@@ -229,7 +238,7 @@ class _OneHotConvMax(operator.CustomOp):
         self._saved = (codes, x, winner, kernel) if is_train else None
         _store(out_data[0], req[0], out)
 
-    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+    def _backward(self, req, out_grad, in_grad):
         numba.set_num_threads(self._threads)
         codes, x, winner, kernel = self._saved
         g = _host_view(out_grad[0])
@@ -247,6 +256,10 @@ class _OneHotConvMax(operator.CustomOp):
 
 
 _NO_VALUES = np.zeros((0, 4, 0), np.float32)
+# MXNet runs custom operators on a pool of threads, so a forward and a backward can overlap;
+# two parallel numba kernels launched at once from different threads abort the process
+# (seen in the test suite). The kernels are short: run them one at a time.
+_ONE_KERNEL_AT_A_TIME = threading.Lock()
 
 
 @operator.register(OP_TYPE)

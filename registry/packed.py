@@ -28,10 +28,13 @@ from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
 from . import onehot_conv
+from .draws import dropout_masks, validation_blocks
 from .nets import ConvNet
 
 
-FUSED_FIRST_LAYER = True  # False: MXNet's Convolution + topk/Pooling (the A/B in benchmarks/)
+#: "auto" (``fuses_first_layer``'s rule), "always" or "never" (MXNet's Convolution + topk/Pooling):
+#: the switch benchmarks/bench_fused_first_layer.py flips for its A/B.
+FUSED_FIRST_LAYER = "auto"
 
 
 def fuses_first_layer(config: dict, length: int, ctx) -> bool:
@@ -43,9 +46,10 @@ def fuses_first_layer(config: dict, length: int, ctx) -> bool:
     1layer 1.8 against 2.0 ms, 1layer_128motif 3.3 against 9.6 ms, but 3layer (local pooling of
     3 after its first layer) 5.5 against 3.5 ms, so local pooling keeps MXNet's operators.
     """
+    if FUSED_FIRST_LAYER == "never" or ctx.device_type != "cpu":
+        return False
     pool = config["inner_pool"] if len(config["filters"]) > 1 else config["top_pool"]
-    pool = pool or length - config["widths"][0] + 1
-    return FUSED_FIRST_LAYER and ctx.device_type == "cpu" and pool > 16
+    return FUSED_FIRST_LAYER == "always" or (pool or length - config["widths"][0] + 1) > 16
 
 
 def packable_config(nets: list) -> dict | None:
@@ -207,16 +211,6 @@ class FlatAdaDelta:
         theta -= delta
 
 
-def dropout_masks(rngs: list[np.random.Generator], rates: list[float], steps: int, batch: int,
-                  hidden: int) -> np.ndarray:
-    """``(steps, P, batch, hidden)`` inverted-dropout masks (0 or 1/(1-rate)), each setting from its own stream."""
-    masks = np.empty((steps, len(rngs), batch, hidden), np.float32)
-    for index, (rng, rate) in enumerate(zip(rngs, rates)):
-        keep = rng.random((steps, batch, hidden), dtype=np.float32) >= rate
-        masks[:, index] = keep * np.float32(1.0 / (1.0 - rate))
-    return masks
-
-
 @dataclass
 class PackedRun:
     """What a packed training produced: each setting's best iteration's weights, in ``theta`` layout."""
@@ -255,8 +249,7 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
     validation_seconds = 0.0
     started = time.perf_counter()
     step = 0
-    while step < minibatches:
-        block = min(validate_every - step % validate_every, minibatches - step)
+    for block in validation_blocks(minibatches, validate_every):
         masks = nd.array(dropout_masks(rngs, rates, block, batch_size, config["hidden"]), ctx=ctx)
         for index in range(block):
             x, y = next(batches)

@@ -28,6 +28,7 @@ import xarray as xr
 from mxnet import autograd, gluon, nd
 
 from .catalog import Architecture
+from .draws import epoch_orders
 from .errors import BindregError
 from .evaluation import binary_metrics, predict_proba
 from .hparams import sample_settings
@@ -111,8 +112,8 @@ class Split:
         of each epoch's order are skipped. ``streaming.StreamingSplit`` has the same method."""
         check_enough_for_a_minibatch(self, batch_size)
         ctx = self.x.context
-        while True:
-            permutation = nd.array(order_rng.permutation(len(self)), ctx=ctx, dtype="int64")
+        for order in epoch_orders(order_rng, len(self)):
+            permutation = nd.array(order, ctx=ctx, dtype="int64")
             epoch_x, epoch_y = nd.take(self.x, permutation), nd.take(self.y, permutation)
             for start in range(0, len(self) // batch_size * batch_size, batch_size):
                 yield epoch_x[start:start + batch_size], epoch_y[start:start + batch_size]
