@@ -23,3 +23,17 @@ def save(name: str, rows: list[dict], header: list[str], meta: dict) -> str:
 
 def _cell(value) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def thread_env(threads: int) -> dict:
+    """The environment of a framework's worker: ``threads`` > 0 pins OpenMP to that count for
+    both frameworks; 0 leaves each at its own default (PyTorch: all cores; MXNet: half of them,
+    which measured fastest for these small steps; bindreg's numba kernels: all cores)."""
+    import os
+
+    env = dict(os.environ)
+    env.pop("OMP_NUM_THREADS", None)
+    return {**env, "OMP_NUM_THREADS": str(threads)} if threads else env
+
+
+THREADS_HELP = "OpenMP threads for both frameworks; 0 (default): each framework's own default"

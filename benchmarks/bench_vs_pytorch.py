@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from _common import THREADS_HELP, thread_env
+
 MODELS = ["1layer", "1layer_128motif", "3layer"]
 HPARAMS = {"dropout": 0.5, "rho": 0.99, "epsilon": 1e-6}
 
@@ -39,7 +41,8 @@ def torch_worker(model: str, steps: int, threads: int) -> float:
 
     from _torch_zeng import step_seconds
 
-    torch.set_num_threads(threads)
+    if threads:
+        torch.set_num_threads(threads)
     x, y = one_hot_batches()
     return step_seconds(model, x, y, steps, HPARAMS)
 
@@ -64,7 +67,7 @@ def bindreg_worker(model: str, steps: int, threads: int) -> float:
 
 def measure(framework: str, model: str, steps: int, threads: int) -> float:
     """Seconds per step from a fresh subprocess running one framework."""
-    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    env = thread_env(threads)
     out = subprocess.run([sys.executable, __file__, "--worker", framework, "--models", model, "--steps", str(steps),
                           "--threads", str(threads)], capture_output=True, text=True, env=env,
                          cwd=Path(__file__).parent)
@@ -78,7 +81,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="*", default=MODELS)
     parser.add_argument("--steps", type=int, default=400, help="timed steps per measurement")
     parser.add_argument("--repeats", type=int, default=3, help="alternating measurements per framework")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=0, help=THREADS_HELP)
     parser.add_argument("--worker", choices=["torch", "bindreg"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

@@ -37,19 +37,22 @@ from .nets import ConvNet
 FUSED_FIRST_LAYER = "auto"
 
 
-def fuses_first_layer(config: dict, length: int, ctx) -> bool:
+def fuses_first_layer(config: dict, length: int, ctx, settings: int = 1) -> bool:
     """Whether the first convolution and its pooling run as ``bindreg.onehot_conv``'s operator.
 
-    It is a CPU (numba) operator, and it wins only where its backward is sparse: when the pooling
-    after the first convolution spans more than 16 positions (the global max of the 1layer
-    family). Measured per step (benchmarks/bench_fused_first_layer.py, 1 thread):
-    1layer 1.8 against 2.0 ms, 1layer_128motif 3.3 against 9.6 ms, but 3layer (local pooling of
-    3 after its first layer) 5.5 against 3.5 ms, so local pooling keeps MXNet's operators.
+    It is a CPU (numba) operator. Measured per step, A/B in one process
+    (benchmarks/bench_fused_first_layer.py, docs/benchmarks.md): it wins wherever its backward
+    is sparse, i.e. the pooling after the first convolution spans more than 16 positions (the
+    global max of the 1layer family: 1.1x for 1layer alone, 3.2x for 30 packed, 3.4x / 5.8x for
+    1layer_128motif), and for packed searches of many settings (30 packed 1layer_local_win9
+    1.5x, 3layer 1.15x); one setting with local pooling (1layer_local_win9, 3layer) runs 0.7-0.8x
+    as fast as MXNet's own operators, which therefore stay there.
     """
     if FUSED_FIRST_LAYER == "never" or ctx.device_type != "cpu":
         return False
     pool = config["inner_pool"] if len(config["filters"]) > 1 else config["top_pool"]
-    return FUSED_FIRST_LAYER == "always" or (pool or length - config["widths"][0] + 1) > 16
+    wide = (pool or length - config["widths"][0] + 1) > 16
+    return FUSED_FIRST_LAYER == "always" or wide or settings >= 10
 
 
 def packable_config(nets: list) -> dict | None:
@@ -238,7 +241,7 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
     owner = layout.owner()
     optimizer = FlatAdaDelta(theta, np.array([h.get("rho", 0.9) for h in hparams], np.float32)[owner],
                              np.array([h.get("epsilon", 1e-6) for h in hparams], np.float32)[owner], 1.0 / batch_size)
-    fused_length = valid_x.shape[3] if fuses_first_layer(config, valid_x.shape[3], ctx) else None
+    fused_length = valid_x.shape[3] if fuses_first_layer(config, valid_x.shape[3], ctx, settings) else None
     train_graph = PackedGraph(config, layout, True, fused_length)
     score_graph = PackedGraph(config, layout, False, fused_length)
     train_graph.hybridize(static_alloc=True, static_shape=True)
