@@ -133,8 +133,9 @@ class StreamingSplit:
 
     @property
     def labels(self) -> np.ndarray:
-        """Labels in store order (the order of ``scores``); twice over when training on both strands."""
-        return np.concatenate([self._labels, self._labels]) if self.both_strands else self._labels
+        """Labels in store order, one per sequence: the order of ``scores``, which averages the
+        two strands (only ``batches`` yields each sequence twice, and ``len`` counts those)."""
+        return self._labels
 
     @property
     def input_length(self) -> int:

@@ -76,6 +76,8 @@ def test_streaming_scores_equal_in_memory_scores(small_store):
     both_streamed, both_loaded = with_both_strands(streamed), with_both_strands(loaded)
     np.testing.assert_allclose(both_streamed["test"].scores(net), both_loaded["test"].scores(net), atol=1e-6, rtol=0)
     assert len(both_streamed["train"]) == len(both_loaded["train"])
+    for name in ("valid", "test"):  # one label per score (--stream --both-strands crashed on this)
+        assert (both_streamed[name].labels == both_loaded[name].labels).all()
 
 
 def test_content_hash_reads_in_pieces_but_hashes_the_same_bytes(small_store):
