@@ -45,13 +45,13 @@ def _codes(x):
     codes = np.empty((count, length), np.int8)
     for n in prange(count):
         for p in range(length):
-            code = 4
+            code = ALL_ZERO
             for c in range(4):
                 value = x[n, c, p]
-                if value == 1.0 and code == 4:
+                if value == 1.0 and code == ALL_ZERO:
                     code = c
                 elif value != 0.0:
-                    code = -1
+                    code = NOT_ONE_HOT
                     break
             codes[n, p] = code
     return codes
@@ -184,13 +184,13 @@ def _host_view(array) -> np.ndarray:
     """A zero-copy float32 view of a CPU NDArray handed to a custom operator.
 
     ``asnumpy()`` and ``assign`` each cost an engine round trip and a copy, which at the paper's
-    sizes is most of this operator's time. The arrays a custom operator receives are ready (and
-    its outputs exclusively its own) for the duration of the call. They must be in MXNet's
+    sizes is most of this operator's time. The arrays a custom operator receives are its own for
+    the duration of the call (and no longer: keep a copy, not a view). They must be in MXNet's
     default layout, as every input here is (a data batch and slices of the packed parameters):
     the custom-operator bridge hands over MKL-DNN blocked arrays without converting them, whether
     read this way or with ``asnumpy()``.
     """
-    array.wait_to_read()  # the bridge may still be filling it (e.g. copying the head gradient in)
+    array.wait_to_read()  # a no-op for the bridge's arrays; cheap insurance before a raw read
     pointer = ctypes.c_void_p()
     check_call(_LIB.MXNDArrayGetData(array.handle, ctypes.byref(pointer)))
     size = int(np.prod(array.shape))
@@ -264,10 +264,10 @@ _ONE_KERNEL_AT_A_TIME = threading.Lock()
 
 @operator.register(OP_TYPE)
 class _OneHotConvMaxProp(operator.CustomOpProp):
-    def __init__(self, kernel, pool, threads="0"):
+    def __init__(self, kernel, pool):
         super().__init__(need_top_grad=True)
         self._kernel, self._pool = int(kernel), int(pool)
-        self._threads = int(threads) or default_threads()
+        self._threads = default_threads()
 
     def list_arguments(self):
         return ["data", "weight", "bias"]
@@ -288,11 +288,10 @@ class _OneHotConvMaxProp(operator.CustomOpProp):
 
 def warm_up() -> None:
     """Compile the kernels once (numba caches them on disk), so a first run does not pay it."""
-    codes = np.zeros((1, 30), np.int8)
+    x = np.zeros((1, 4, 30), np.float32)
     w = np.zeros((5, 5, 16), np.float32)
     out, winner = np.empty((1, 1, 16), np.float32), np.empty((1, 1, 16), np.int32)
-    _forward(_codes(np.zeros((1, 4, 30), np.float32)), _NO_VALUES, w, np.zeros(16, np.float32), 26, out, winner)
-    for x in (_NO_VALUES, np.zeros((1, 4, 30), np.float32)):
-        _backward_by_winner(codes, x, out, winner, w.copy())
-        _backward_by_position(codes, x, out, winner, 26, w.copy())
-        _forward(codes, x, w, np.zeros(16, np.float32), 26, out, winner)
+    codes = _codes(x)
+    _forward(codes, x, w, np.zeros(16, np.float32), 26, out, winner)
+    _backward_by_winner(codes, x, out, winner, w)
+    _backward_by_position(codes, x, out, winner, 26, w)

@@ -50,9 +50,13 @@ def fuses_first_layer(config: dict, length: int, ctx, settings: int = 1) -> bool
     """
     if FUSED_FIRST_LAYER == "never" or ctx.device_type != "cpu":
         return False
+    return FUSED_FIRST_LAYER == "always" or first_pool(config, length) > 16 or settings >= 10
+
+
+def first_pool(config: dict, length: int) -> int:
+    """The window of the max pooling after the first convolution (the global max: all its positions)."""
     pool = config["inner_pool"] if len(config["filters"]) > 1 else config["top_pool"]
-    wide = (pool or length - config["widths"][0] + 1) > 16
-    return FUSED_FIRST_LAYER == "always" or wide or settings >= 10
+    return pool or length - config["widths"][0] + 1
 
 
 def packable_config(nets: list) -> dict | None:
@@ -129,8 +133,8 @@ class PackedGraph(gluon.HybridBlock):
         top, inner = self._config["top_pool"], self._config["inner_pool"]
         fused = self._fused_length is not None
         if fused:  # conv + the pooling that follows it as one operator (bindreg.onehot_conv)
-            pool = inner if len(filters) > 1 else top or self._fused_length - widths[0] + 1
-            h = F.Custom(x, weights["conv0_weight"], weights["conv0_bias"], kernel=widths[0], pool=pool,
+            h = F.Custom(x, weights["conv0_weight"], weights["conv0_bias"], kernel=widths[0],
+                         pool=first_pool(self._config, self._fused_length),
                          op_type=onehot_conv.OP_TYPE)  # (N, windows, P*filters)
             # (N, P*filters, 1, windows); expand_dims(axis=2) after the transpose instead breaks
             # MKL-DNN's grouped convolution backward ("could not create ... reorder primitive").

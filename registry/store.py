@@ -217,11 +217,6 @@ def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
     return None
 
 
-def lengths(dataset: xr.Dataset) -> np.ndarray | None:
-    """Each sequence's true length ``(sample,)`` int32 in a variable-length store; None in a fixed one."""
-    return dataset["length"].values if "length" in dataset else None
-
-
 def provenance(dataset: xr.Dataset) -> dict:
     return json.loads(dataset.attrs.get("provenance", "{}"))
 
