@@ -15,18 +15,50 @@ from .sequences import SequenceSet
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """How an architecture trains when it does not follow the paper's protocol (``bindreg.recipe``).
+
+    Settings drawn from the architecture's ``space`` are each trained by epochs with a Gluon
+    optimiser (``optimizer`` and ``optimizer_params`` as ``gluon.Trainer`` takes them), validated
+    after every epoch by AUROC; the learning rate is multiplied by ``decay`` after ``decay_after``
+    epochs without improvement, training stops after ``patience`` such epochs or at ``epochs`` /
+    ``max_minibatches``, and the best epoch of the best setting is kept. ``fresh_negatives``:
+    in discovery, each epoch pairs the training positives with new dinucleotide shuffles.
+    ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
+    layer, and ``False`` for the exported network (same function).
+    """
+
+    optimizer: str = "adam"
+    optimizer_params: Mapping[str, Any] = field(default_factory=lambda: {"learning_rate": 1e-3})
+    epochs: int = 30
+    max_minibatches: int = 10_000
+    batch_size: int = 100
+    patience: int = 4
+    decay_after: int = 2
+    decay: float = 0.5
+    settings: int = 1
+    fresh_negatives: bool = True
+    fused: bool = False
+
+
+@dataclass(frozen=True)
 class Architecture:
     """A network: ``build(hparams)`` returns a HybridBlock ``(N, 4, 1, L) -> (N, 2)`` logits.
 
     ``space`` maps each hyper-parameter to its choices (default: the paper's
     Table 3). The trainer reads ``dropout`` through the builder and ``rho`` and
     ``epsilon`` for AdaDelta; other keys are passed to the builder only.
+    ``recipe``: train by this recipe instead of the paper's protocol (its optimiser, schedule
+    and search over ``space``). ``recommended``: the model ``bindreg run`` trains when no
+    ``--model`` is given (one per installation; ``bindreg models`` marks it).
     """
 
     name: str
     description: str
     build: Callable[[Mapping[str, Any]], Any]
     space: Mapping[str, Sequence] = field(default_factory=lambda: dict(PAPER_SPACE))
+    recipe: Recipe | None = None
+    recommended: bool = False
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,8 @@ def _progress(quiet: bool):
 
 @app.command()
 def run(
-    model: Annotated[str, typer.Option("--model", "-m", help="Architecture or baseline name (see `bindreg models`).")],
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Architecture or baseline name (see "
+                                                 "`bindreg models`); default: the recommended model.")] = None,
     task: Annotated[str, typer.Option("--task", "-t", help="Task name, e.g. discovery.")] = "discovery",
     data: Annotated[str, typer.Option("--data", "-d", help="Registered dataset name or a path to a .data, "
                                       ".seq or FASTA file, an experiment folder, or a Zarr store.")]
@@ -141,9 +142,11 @@ def run(
 
     from .compare import parse_options
 
+    from .plugins import get_registry
     from .runs import run as run_model
     from .training import BUDGETS
 
+    model = model or get_registry().recommended()
     protocol = replace(BUDGETS[budget.value].with_overrides(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches),
         both_strands=both_strands, pack=not no_pack)
@@ -260,9 +263,10 @@ def models(ctx: typer.Context):
     from .plugins import get_registry
 
     registry = get_registry()
-    _table([[a.name, kind, a.description, catalog.plugin_of(a.name)]
+    _table([[a.name + (" *" if getattr(a, "recommended", False) else ""), kind, a.description, catalog.plugin_of(a.name)]
             for kind, catalog in (("network", registry.architectures), ("baseline", registry.baselines))
             for a in catalog], ["model", "kind", "description", "plugin"])
+    typer.echo("* recommended: what `bindreg run` trains without --model (docs/recommended.md)")
 
 
 FromRepo = Annotated[Optional[str], typer.Option("--from", help="Git repository (path or URL) the models are "

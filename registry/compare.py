@@ -85,6 +85,10 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
             baseline = model in registry.baselines
             settings = ({"baseline": options.get(model, {})} if baseline
                         else {k: v for k, v in asdict(protocol).items() if k != "budget"})
+            recipe = None if baseline else registry.architectures.get(model).recipe
+            if recipe is not None:  # a changed recipe or space is a new run (the paper's models keep their keys)
+                space = registry.architectures.get(model).space
+                settings["recipe"] = {**asdict(recipe), "space": {k: list(v) for k, v in space.items()}}
             runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
             for size in runs_for_size:
                 key = job_key(model, sha, task, settings, seed, size)

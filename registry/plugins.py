@@ -50,6 +50,16 @@ class Registry:
     plugins: list[PluginInfo]
     warnings: list[str]
 
+    def recommended(self) -> str:
+        """The name of the recommended architecture (``Architecture.recommended``), the default
+        model of ``bindreg run``; a built-in one wins over a third party's, else the first."""
+        marked = [a.name for a in self.architectures if a.recommended]
+        if not marked:
+            raise BindregError("no installed plugin marks an architecture as recommended; "
+                               "pass --model (see `bindreg models`)")
+        builtin = [name for name in marked if self.architectures.plugin_of(name).startswith("recommended")]
+        return (builtin or marked)[0]
+
 
 def _warn(warnings: list[str], message: str) -> None:
     line = " ".join(message.split())

@@ -53,7 +53,7 @@ class RunSummary:
     metrics: dict
 
 
-def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
+def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
         runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
         test: Path | None = None, progress=None, out: Path | None = None, train_size: int | None = None,
         options: dict | None = None, stream: bool = False, memory_budget_gb: float | None = None,
@@ -71,6 +71,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     (``bindreg.varlen``; docs/varlen.md).
     """
     registry = get_registry()
+    model = model or registry.recommended()
     baseline = registry.baselines.get(model) if model in registry.baselines else None
     if baseline is None:
         architecture = registry.architectures.get(model)
@@ -134,7 +135,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         splits = stream_splits(dataset, store_path, ctx)
     else:
         splits = load_splits(dataset, ctx, codes)
-    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress)
+    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress, task=task)
     wall = {"prepare": prepare_seconds, **result.wall_seconds}
     wall["total"] = time.perf_counter() - started
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
@@ -206,12 +207,13 @@ def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: 
     test_metrics = binary_metrics(label[test], scores)
     if not np.all((scores >= 0) & (scores <= 1)):
         test_metrics.pop("accuracy"), test_metrics.pop("loss")  # margins, not probabilities
-    count = int(training.sum())
+    offered = int(training.sum())
+    count = int(getattr(scorer, "fitted", offered))  # a baseline may fit a sample (gkm-SVM: the paper's cap)
     metrics = {
         "model": baseline.name, "task": dataset.attrs["task"], "dataset": dataset.attrs["dataset"],
         "kind": "baseline", "test": test_metrics, "options": options, "train_size": count,
-        "motif": getattr(scorer, "motif", None),
-        "protocol": {"budget": "baseline", "reduced": False, "both_strands": None},
+        "offered_size": offered, "motif": getattr(scorer, "motif", None),
+        "protocol": {"budget": "baseline", "reduced": count < offered, "both_strands": None},
         "wall_seconds": {"prepare": prepare_seconds, "train": train_seconds, "test": test_seconds,
                          "total": time.perf_counter() - started},
         # One pass over the training sequences, not minibatches of SGD; kept for the timing table.
@@ -236,7 +238,7 @@ def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, te
 
 def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResult, wall: dict) -> dict:
     final = result.final
-    samples = protocol.train_minibatches * protocol.batch_size
+    samples = (final.minibatches or protocol.train_minibatches) * protocol.batch_size
     return {
         "model": model,
         "task": task,

@@ -178,6 +178,8 @@ class SettingResult:
     params: dict = field(repr=False, default_factory=dict)
     train_seconds: float = 0.0
     validation_seconds: float = 0.0
+    #: Minibatches actually trained (a recipe stops early; the protocol's count otherwise).
+    minibatches: int = 0
 
     def restore_best(self) -> gluon.HybridBlock:
         for name, param in self.net.collect_params().items():
@@ -366,11 +368,16 @@ class ProtocolResult:
 
 
 def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol: Protocol, seed: int,
-                 ctx, progress: Callable[[str, int], Callable[[int], None]] | None = None) -> ProtocolResult:
-    """Search, train the chosen setting, test once.
+                 ctx, progress: Callable[[str, int], Callable[[int], None]] | None = None,
+                 task: str = "discovery") -> ProtocolResult:
+    """Search, train the chosen setting, test once; or the architecture's own recipe when it declares one.
 
     ``progress(label, total)`` may return a per-step callback (the CLI draws bars with it).
     """
+    if architecture.recipe is not None:
+        from .recipe import run_recipe  # recipe builds on this module
+
+        return run_recipe(architecture, splits, protocol, seed, ctx, task, progress)
     settings = sample_settings(architecture.space, protocol.settings, seed)
     if protocol.both_strands:
         splits = with_both_strands(splits)

@@ -1,0 +1,27 @@
+"""``bindnet``: bindreg's recommended network, trained by its own recipe (docs/recommended.md).
+
+A strand-symmetric convolution (each filter also scans the other strand), global max and mean
+pooling, Adam, fresh dinucleotide-shuffled negatives every epoch, early stopping on validation
+AUROC. Every choice was made on validation splits (benchmarks/bench_recommended.py).
+"""
+
+import bindreg
+from bindreg.catalog import Architecture, Recipe
+
+SPACE = {"filters": (128,), "width": (15,), "hidden": (32,), "dropout": (0.2,)}
+
+
+def _build(hparams):
+    from bindreg.strandnet import StrandNet  # MXNet only when a network is built
+
+    return StrandNet(filters=hparams["filters"], width=hparams["width"], hidden=hparams["hidden"],
+                     dropout=hparams["dropout"], fused=hparams.get("fused", False))
+
+
+@bindreg.hookimpl
+def register_architectures(register):
+    register(Architecture(
+        "bindnet",
+        "recommended: 128 strand-shared filters of width 15, max + mean pooling, Adam, fresh "
+        "shuffled negatives every epoch, early stopping on validation AUROC",
+        _build, space=SPACE, recipe=Recipe(fused=True), recommended=True))
