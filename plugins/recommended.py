@@ -8,7 +8,7 @@ AUROC. Every choice was made on validation splits (benchmarks/bench_recommended.
 import bindreg
 from bindreg.catalog import Architecture, Recipe
 
-SPACE = {"filters": (128,), "width": (15,), "hidden": (32,), "dropout": (0.2,)}
+SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 
 
 def _build(hparams):
@@ -22,6 +22,6 @@ def _build(hparams):
 def register_architectures(register):
     register(Architecture(
         "bindnet",
-        "recommended: 128 strand-shared filters of width 15, max + mean pooling, Adam, fresh "
+        "recommended: 256 strand-shared filters of width 11, max + mean pooling, Adam, fresh "
         "shuffled negatives every epoch, early stopping on validation AUROC",
         _build, space=SPACE, recipe=Recipe(fused=True), recommended=True))
