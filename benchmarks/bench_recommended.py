@@ -34,16 +34,19 @@ def _strandnet(filters, width, hparams, rc=True, mean=True):
 
 BASE = Recipe(fused=True)
 ARMS = {
-    # name: (builder, recipe)
-    "bindnet": (partial(_strandnet, 128, 15), BASE),
-    "no_fresh_negatives": (partial(_strandnet, 128, 15), replace(BASE, fresh_negatives=False)),
-    "no_mean_pool": (partial(_strandnet, 128, 15, mean=False), BASE),
-    "no_rc_sharing": (partial(_strandnet, 128, 15, rc=False), BASE),
-    "width_24": (partial(_strandnet, 128, 24), BASE),
-    "width_11_256": (partial(_strandnet, 256, 11), BASE),
-    "filters_64": (partial(_strandnet, 64, 15), BASE),
-    "adadelta": (partial(_strandnet, 128, 15), replace(BASE, optimizer="adadelta",
+    # name: (builder, recipe); "bindnet" is the registered model, each other arm changes one thing
+    "bindnet": (partial(_strandnet, 256, 11), BASE),
+    "no_fresh_negatives": (partial(_strandnet, 256, 11), replace(BASE, fresh_negatives=False)),
+    "no_mean_pool": (partial(_strandnet, 256, 11, mean=False), BASE),
+    "no_rc_sharing": (partial(_strandnet, 256, 11, rc=False), BASE),
+    "adadelta": (partial(_strandnet, 256, 11), replace(BASE, optimizer="adadelta",
                                                        optimizer_params={"rho": 0.99, "epsilon": 1e-6})),
+    "filters_128_width_15": (partial(_strandnet, 128, 15), BASE),
+    "filters_128_width_24": (partial(_strandnet, 128, 24), BASE),
+    # the first arms measured, on 128 filters of width 15
+    "w15_no_fresh_negatives": (partial(_strandnet, 128, 15), replace(BASE, fresh_negatives=False)),
+    "w15_no_mean_pool": (partial(_strandnet, 128, 15, mean=False), BASE),
+    "w15_no_rc_sharing": (partial(_strandnet, 128, 15, rc=False), BASE),
 }
 
 
