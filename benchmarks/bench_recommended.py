@@ -17,16 +17,16 @@ from functools import partial
 
 import numpy as np
 
-from bindreg.catalog import Architecture, Recipe
-from bindreg.datasets import prepare
-from bindreg.devices import context
-from bindreg.recipe import train_recipe_setting
-from bindreg.store import split_codes
-from bindreg.training import load_splits
+from bindreg.host.catalog import Architecture, Recipe
+from bindreg.data.datasets import prepare
+from bindreg.train.devices import context
+from bindreg.train.recipe import train_recipe_setting
+from bindreg.data.store import split_codes
+from bindreg.train.training import load_splits
 
 
 def _strandnet(filters, width, hparams, rc=True, mean=True):
-    from bindreg.strandnet import StrandNet
+    from bindreg.train.strandnet import StrandNet
 
     return StrandNet(filters=filters, width=width, hidden=32, dropout=hparams.get("dropout", 0.2),
                      fused=hparams.get("fused", False), strands=2 if rc else 1, mean=mean)

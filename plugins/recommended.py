@@ -12,7 +12,7 @@ SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 
 
 def _build(hparams):
-    from bindreg.strandnet import StrandNet  # MXNet only when a network is built
+    from bindreg.train.strandnet import StrandNet  # MXNet only when a network is built
 
     return StrandNet(filters=hparams["filters"], width=hparams["width"], hidden=hparams["hidden"],
                      dropout=hparams["dropout"], fused=hparams.get("fused", False))

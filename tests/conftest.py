@@ -75,7 +75,7 @@ def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150, motif
 @pytest.fixture(scope="session")
 def compendium(tmp_path_factory) -> Path:
     """A small generated compendium (3 Mb genome, CTCF with co-factor YY1, 600 sites), built once."""
-    from bindreg.compendium import generate_compendium
+    from bindreg.data.compendium import generate_compendium
 
     folder = tmp_path_factory.mktemp("compendium") / "ctcf"
     generate_compendium(folder, "CTCF:YY1", genome_mb=3, sites_per_tf=600, seed=11)

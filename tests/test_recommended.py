@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 from mxnet import autograd, gluon, nd
 
-from bindreg.compare import plan
-from bindreg.export import export_onnx
-from bindreg.plugins import get_registry
-from bindreg.recipe import fresh_negatives
-from bindreg.strandnet import StrandNet
-from bindreg.training import BUDGETS
+from bindreg.experiment.compare import plan
+from bindreg.train.export import export_onnx
+from bindreg.host.plugins import get_registry
+from bindreg.train.recipe import fresh_negatives
+from bindreg.train.strandnet import StrandNet
+from bindreg.train.training import BUDGETS
 
 from conftest import bindreg_cli
 
