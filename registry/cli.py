@@ -194,6 +194,9 @@ def compare(
                                        "run where the data have more ('' for none).")] = "2500,10000,40000",
     size_models: Annotated[str, typer.Option(help="Models of the data-size study.")]
     = "1layer,1layer_128motif,2layer,3layer",
+    extra_seeds: Annotated[str, typer.Option(help="Other seeds to run --seed-models at, comma-separated, for "
+                                             "the report's seed spread ('' for none).")] = "",
+    seed_models: Annotated[str, typer.Option(help="Models run at --extra-seeds (default: all of --models).")] = "",
     reference: Annotated[Optional[str], typer.Option(help="Model on the x axis of the scatter plots "
                                                      "(default: deepbind if run, else 1layer).")] = None,
     option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting MODEL.NAME=VALUE, "
@@ -233,7 +236,8 @@ def compare(
                           sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
                           size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
                           reference=reference, options=parse_options(option or []), progress=not quiet,
-                          analyse_motifs=motifs)
+                          analyse_motifs=motifs, extra_seeds=tuple(int(s) for s in extra_seeds.split(",") if s.strip()),
+                          seed_models=tuple(m.strip() for m in seed_models.split(",") if m.strip()))
     typer.echo(f"{summary['runs']} runs ({summary['reused']} reused) on {len(summary['experiments'])} experiments")
     for model, value in sorted(summary["median_auc"].items(), key=lambda kv: -kv[1]):
         typer.echo(f"  {model:>18}: median AUC {value:.4f}")

@@ -108,3 +108,4 @@ def test_run_without_model_trains_the_recommended_model_and_exports_it(zeng_file
         assert len(rows) == 20
         for name, score in rows:
             assert abs(float(score) - float(expected[name.lstrip(">")])) < 1e-4, (engine, name)
+

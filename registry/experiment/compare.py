@@ -223,13 +223,24 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
             seed: int = 0, executor: str = "serial", scheduler: str | None = None, workers: int = 2,
             sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
             reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False,
-            analyse_motifs: bool = True):
-    """Plan, run what is missing, write the report folder ``out``; returns the report's summary."""
+            analyse_motifs: bool = True, extra_seeds: tuple[int, ...] = (), seed_models: tuple[str, ...] = ()):
+    """Plan, run what is missing, write the report folder ``out``; returns the report's summary.
+
+    ``extra_seeds``: ``seed_models`` (those of ``models`` by default) are also run at these seeds,
+    full size only, for the report's seed spread."""
+    from ..host.plugins import get_registry
     from .report import write_report
 
     jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs)
+    for extra in extra_seeds:
+        if extra != seed:
+            jobs += plan([m for m in (seed_models or models) if m in models], data, task, protocol, runs, extra,
+                         (), (), options, analyse_motifs)
     results = execute(jobs, executor, scheduler, workers, progress)
-    return write_report(results, out, models, task, reference)
+    registry = get_registry()
+    recommended = next((m for m in models if m in registry.architectures
+                        and registry.architectures.get(m).recommended), None)
+    return write_report(results, out, models, task, reference, seed, recommended)
 
 
 def read_params(path: Path) -> dict:

@@ -23,11 +23,11 @@ from ..core.fsutil import atomic_directory, write_json_atomic
 BASIC = "1layer"
 
 
-def _table(results: list[dict]) -> tuple[list[str], list[str], dict]:
-    """Models, experiments and ``auc[(model, experiment)]`` of the full-size runs."""
+def _table(results: list[dict], seed: int = 0) -> tuple[list[str], list[str], dict]:
+    """Models, experiments and ``auc[(model, experiment)]`` of the full-size runs at ``seed``."""
     auc = {}
     for r in results:
-        if r["run"].get("train_size") is None:
+        if r["run"].get("train_size") is None and int(r["run"].get("seed", 0)) == seed:
             auc[(r["metrics"]["model"], r["metrics"]["dataset"])] = r["metrics"]["test"]["auroc"]
     models = list(dict.fromkeys(m for m, _ in auc))
     experiments = sorted({e for _, e in auc})
@@ -160,7 +160,8 @@ def size_table(results: list[dict]) -> list[dict]:
     for r in results:
         m = r["metrics"]
         rows.append({"model": m["model"], "experiment": m["dataset"], "train_size": m.get("train_size"),
-                     "subsampled": r["run"].get("train_size") is not None, "auc": m["test"]["auroc"]})
+                     "subsampled": r["run"].get("train_size") is not None, "auc": m["test"]["auroc"],
+                     "seed": int(r["run"].get("seed", 0))})
     return rows
 
 
@@ -279,13 +280,19 @@ def _fmt(value, spec=".4f"):
 
 
 def write_report(results: list[dict], out: Path, requested_models: list[str], task: str,
-                 reference: str | None = None) -> dict:
-    """Write the report folder atomically; returns ``summary`` (also written as summary.json)."""
-    models, experiments, auc = _table(results)
+                 reference: str | None = None, seed: int = 0, recommended: str | None = None) -> dict:
+    """Write the report folder atomically; returns ``summary`` (also written as summary.json).
+
+    The paper's tables use the runs at ``seed``; runs at other seeds feed the seed-spread section;
+    ``recommended`` gets a section of its own against every other model (``standing``)."""
+    from . import standing
+
+    models, experiments, auc = _table(results, seed)
     models = [m for m in requested_models if m in models]
     matrix = _matrix(models, experiments, auc)
     tests = paired_tests(models, experiments, auc)
-    size_rows = size_table(results)
+    all_rows = size_table(results)
+    size_rows = [row for row in all_rows if row["seed"] == seed]
     timing = timing_table(results)
     reference = reference or ("deepbind" if "deepbind" in models else BASIC)
     found = findings(models, matrix, tests, size_rows)
@@ -306,20 +313,26 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
             figures.append(("auc_vs_training_size.png", "AUC against training-set size (Fig. 4C / S3)"))
         with open(scratch / "results.csv", "w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["model", "experiment", "train_size", "subsampled", "test_auroc", "run_directory"])
-            for r, row in zip(results, size_rows):
-                writer.writerow([row["model"], row["experiment"], row["train_size"], row["subsampled"],
+            writer.writerow(["model", "experiment", "train_size", "subsampled", "seed", "test_auroc",
+                             "run_directory"])
+            for r, row in zip(results, all_rows):
+                writer.writerow([row["model"], row["experiment"], row["train_size"], row["subsampled"], row["seed"],
                                  f"{row['auc']:.6f}", r["directory"]])
         summary = {
             "task": task, "experiments": experiments, "reference": reference,
             "median_auc": {m: _median(models, matrix, m) for m in models},
             "paired_vs_1layer": tests, "r_squared_vs_reference": fits, "timing": timing,
             "findings": found, "runs": len(results), "reused": sum(bool(r.get("reused")) for r in results),
+            "recommended": recommended,
+            "versus_recommended": standing.versus(results, recommended, models, seed) if recommended in models else [],
+            "seed_spread": standing.seed_spread(results), "compute": standing.compute(results),
         }
         write_json_atomic(scratch / "summary.json", summary)
         # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
         write_json_atomic(scratch / "metrics.json", {"median_auc": summary["median_auc"]})
         markdown = _markdown(summary, models, experiments, matrix, order, figures)
+        markdown += "\n" + standing.markdown(recommended, summary["versus_recommended"], summary["seed_spread"],
+                                              summary["compute"], _md_table)
         (scratch / "report.md").write_text(markdown)
         (scratch / "report.html").write_text(_html(markdown, figures, scratch))
     return summary

@@ -25,6 +25,13 @@ def register_architectures(register):
     An architecture is a name, a one-line description, a builder
     ``build(hparams: dict) -> mxnet.gluon.HybridBlock`` mapping one-hot DNA
     ``(N, 4, 1, L)`` to two logits ``(N, 2)``, and its hyper-parameter space.
+
+    By default it is trained by the paper's protocol (AdaDelta over ``space``, 30 settings
+    searched, 5,000 minibatches of final training). ``Architecture(recipe=Recipe(...))``
+    declares its own: a Gluon optimiser and its parameters, epochs with a learning-rate decay
+    on plateau and early stopping on validation AUROC, how many settings of ``space`` to try,
+    fresh shuffled negatives every epoch, and a fused training graph (``bindreg.train.recipe``).
+    ``recommended=True`` makes it the model ``bindreg run`` trains without ``--model``.
     """
 
 
