@@ -50,13 +50,31 @@ ARMS = {
 }
 
 
+def table(path: str) -> str:
+    """Markdown: validation AUROC per arm and experiment, and each arm's mean change against bindnet."""
+    rows = [json.loads(line) for line in open(path)]
+    data = list(dict.fromkeys(r["data"] for r in rows))
+    auc = {(r["arm"], r["data"]): r["valid_auroc"] for r in rows}
+    lines = ["| arm | " + " | ".join(data) + " | mean Δ vs bindnet |", "|---" * (len(data) + 2) + "|"]
+    for arm in [a for a in ARMS if any((a, d) in auc for d in data)]:
+        cells = [f"{auc[(arm, d)]:.4f}" if (arm, d) in auc else "—" for d in data]
+        deltas = [auc[(arm, d)] - auc[("bindnet", d)] for d in data if (arm, d) in auc and ("bindnet", d) in auc]
+        mean = "—" if arm == "bindnet" or not deltas else f"{np.mean(deltas):+.4f}"
+        lines.append(f"| {arm} | " + " | ".join(cells) + f" | {mean} |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--data", action="append", required=True)
     parser.add_argument("--arms", default="all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--out", default="ablation.jsonl")
+    parser.add_argument("--table", action="store_true", help="print the Markdown table of --out and stop")
     args = parser.parse_args()
+    if args.table:
+        print(table(args.out))
+        return
     arms = list(ARMS) if args.arms == "all" else args.arms.split(",")
     ctx = context("cpu")
     for data in args.data:
