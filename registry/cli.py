@@ -197,6 +197,9 @@ def compare(
     extra_seeds: Annotated[str, typer.Option(help="Other seeds to run --seed-models at, comma-separated, for "
                                              "the report's seed spread ('' for none).")] = "",
     seed_models: Annotated[str, typer.Option(help="Models run at --extra-seeds (default: all of --models).")] = "",
+    finished_only: Annotated[bool, typer.Option("--finished-only", help="Run nothing: report the finished runs "
+                                                "of the plan and list the missing ones (a sweep under way).")]
+    = False,
     reference: Annotated[Optional[str], typer.Option(help="Model on the x axis of the scatter plots "
                                                      "(default: deepbind if run, else 1layer).")] = None,
     option: Annotated[Optional[list[str]], typer.Option("--option", help="A baseline setting MODEL.NAME=VALUE, "
@@ -237,7 +240,8 @@ def compare(
                           size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
                           reference=reference, options=parse_options(option or []), progress=not quiet,
                           analyse_motifs=motifs, extra_seeds=tuple(int(s) for s in extra_seeds.split(",") if s.strip()),
-                          seed_models=tuple(m.strip() for m in seed_models.split(",") if m.strip()))
+                          seed_models=tuple(m.strip() for m in seed_models.split(",") if m.strip()),
+                          finished_only=finished_only)
     typer.echo(f"{summary['runs']} runs ({summary['reused']} reused) on {len(summary['experiments'])} experiments")
     for model, value in sorted(summary["median_auc"].items(), key=lambda kv: -kv[1]):
         typer.echo(f"  {model:>18}: median AUC {value:.4f}")

@@ -223,11 +223,13 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
             seed: int = 0, executor: str = "serial", scheduler: str | None = None, workers: int = 2,
             sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
             reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False,
-            analyse_motifs: bool = True, extra_seeds: tuple[int, ...] = (), seed_models: tuple[str, ...] = ()):
+            analyse_motifs: bool = True, extra_seeds: tuple[int, ...] = (), seed_models: tuple[str, ...] = (),
+            finished_only: bool = False):
     """Plan, run what is missing, write the report folder ``out``; returns the report's summary.
 
     ``extra_seeds``: ``seed_models`` (those of ``models`` by default) are also run at these seeds,
-    full size only, for the report's seed spread."""
+    full size only, for the report's seed spread. ``finished_only``: run nothing; report the
+    finished runs and list the missing ones in the report (a sweep still under way)."""
     from ..host.plugins import get_registry
     from .report import write_report
 
@@ -236,11 +238,21 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
         if extra != seed:
             jobs += plan([m for m in (seed_models or models) if m in models], data, task, protocol, runs, extra,
                          (), (), options, analyse_motifs)
-    results = execute(jobs, executor, scheduler, workers, progress)
+    missing = []
+    if finished_only:
+        finished = [_read_finished(job.target) for job in jobs]
+        missing = [job for job, done in zip(jobs, finished) if done is None]
+        results = [{**done, "reused": True} for done in finished if done is not None]
+        if not results:
+            raise BindregError("--finished-only: none of the planned runs has finished yet in the run store")
+    else:
+        results = execute(jobs, executor, scheduler, workers, progress)
     registry = get_registry()
     recommended = next((m for m in models if m in registry.architectures
                         and registry.architectures.get(m).recommended), None)
-    return write_report(results, out, models, task, reference, seed, recommended)
+    return write_report(results, out, models, task, reference, seed, recommended,
+                        missing=[{"model": j.model, "dataset": j.dataset, "seed": j.seed, "train_size": j.train_size}
+                                 for j in missing])
 
 
 def read_params(path: Path) -> dict:

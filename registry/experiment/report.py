@@ -280,7 +280,8 @@ def _fmt(value, spec=".4f"):
 
 
 def write_report(results: list[dict], out: Path, requested_models: list[str], task: str,
-                 reference: str | None = None, seed: int = 0, recommended: str | None = None) -> dict:
+                 reference: str | None = None, seed: int = 0, recommended: str | None = None,
+                 missing: list[dict] | None = None) -> dict:
     """Write the report folder atomically; returns ``summary`` (also written as summary.json).
 
     The paper's tables use the runs at ``seed``; runs at other seeds feed the seed-spread section;
@@ -326,6 +327,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
             "recommended": recommended,
             "versus_recommended": standing.versus(results, recommended, models, seed) if recommended in models else [],
             "seed_spread": standing.seed_spread(results), "compute": standing.compute(results),
+            "missing": missing or [],
         }
         write_json_atomic(scratch / "summary.json", summary)
         # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
@@ -333,6 +335,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
         markdown = _markdown(summary, models, experiments, matrix, order, figures)
         markdown += "\n" + standing.markdown(recommended, summary["versus_recommended"], summary["seed_spread"],
                                               summary["compute"], _md_table)
+        markdown += standing.missing_markdown(summary["missing"], _md_table)
         (scratch / "report.md").write_text(markdown)
         (scratch / "report.html").write_text(_html(markdown, figures, scratch))
     return summary

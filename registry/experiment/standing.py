@@ -111,3 +111,17 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
                                   f"{100 * v['seconds'] / max(cost['total_seconds'], 1e-9):.0f}%"]
                                  for m, v in cost["per_model"].items()]))
     return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def missing_markdown(missing: list[dict], md_table) -> str:
+    """What the plan asked for but the run store does not hold yet (``compare --finished-only``)."""
+    if not missing:
+        return ""
+    counts: dict = defaultdict(int)
+    for job in missing:
+        kind = "full size" if job["train_size"] is None else "data-size"
+        counts[(job["model"], job["seed"], kind)] += 1
+    return ("\n## Not run yet\n\nThese planned runs were not finished when this report was written; every table "
+            "above uses the finished runs only (so a model's n can be below the number of experiments).\n\n"
+            + md_table(["model", "seed", "kind", "runs missing"],
+                       [[m, s, k, n] for (m, s, k), n in sorted(counts.items(), key=lambda kv: str(kv[0]))]) + "\n")

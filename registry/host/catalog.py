@@ -24,7 +24,8 @@ class Recipe:
     epochs without improvement, training stops after ``patience`` such epochs or at ``epochs`` /
     ``max_minibatches``, and the best epoch of the best setting is kept. ``fresh_negatives``:
     in discovery, each epoch pairs the training positives with new dinucleotide shuffles.
-    ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
+    ``ensemble``: the best setting is trained this many times from different seeds and the model
+    is the mean of the members' P(bound). ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
     layer, and ``False`` for the exported network (same function).
     """
 
@@ -39,6 +40,8 @@ class Recipe:
     settings: int = 1
     fresh_negatives: bool = True
     fused: bool = False
+    #: Members trained from different seeds (the best setting's); the model averages their P(bound).
+    ensemble: int = 1
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ final training, model selection by validation accuracy). An architecture that de
 2. after each epoch the validation AUROC is measured; the learning rate is halved after
    ``decay_after`` epochs without a better one and training stops after ``patience`` (or at
    ``epochs`` / ``max_minibatches``); the best epoch's weights are kept;
-3. the setting with the best validation AUROC is the model, tested once on the test split.
+3. the setting with the best validation AUROC is the model; with ``recipe.ensemble = K`` it is
+   trained K - 1 more times from other seeds and the model is the mean of the K members'
+   P(bound) (``Ensemble``, one exported graph); it is tested once on the test split.
 
 Only validation data choose anything: epochs, learning-rate steps and the setting.
 """
@@ -24,6 +26,7 @@ import mxnet as mx
 import numpy as np
 from dinuc_shuf import shuffle
 from mxnet import autograd, gluon, nd
+from mxnet.gluon import HybridBlock
 
 from ..host.catalog import Architecture, Recipe
 from .evaluation import binary_metrics
@@ -40,7 +43,8 @@ def scaled(recipe: Recipe, protocol: Protocol) -> Recipe:
         return recipe
     return replace(recipe, epochs=max(1, round(recipe.epochs * share)),
                    max_minibatches=max(1, round(recipe.max_minibatches * share)),
-                   settings=1 if protocol.settings < 6 else recipe.settings)
+                   settings=1 if protocol.settings < 6 else recipe.settings,
+                   ensemble=1 if protocol.settings < 6 else recipe.ensemble)
 
 
 def fresh_negatives(positives: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -122,31 +126,69 @@ def train_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: di
     for name, param in net.collect_params().items():
         param.set_data(params[name])
     exported = _twin(net, architecture, hparams, train.input_length, seed, ctx) if fused else net
-    result = SettingResult(dict(hparams), seed, curve, best, exported,
-                           {name: p.data().copy() for name, p in exported.collect_params().items()},
-                           train_seconds=total - validation_seconds, validation_seconds=validation_seconds)
-    result.minibatches = step
-    return result
+    return SettingResult(dict(hparams), seed, curve, best, exported,
+                         {name: p.data().copy() for name, p in exported.collect_params().items()},
+                         train_seconds=total - validation_seconds, validation_seconds=validation_seconds,
+                         minibatches=step)
+
+
+class Ensemble(HybridBlock):
+    """The mean of its members' P(bound), as two logits ``log(1 - p), log(p)`` (softmax gives back p).
+
+    ``(N, 4, 1, L)`` [+ ``lengths (N,)``] -> ``(N, 2)``; exports to ONNX like its members."""
+
+    def __init__(self, members: list, **kwargs):
+        super().__init__(**kwargs)
+        self._count = len(members)
+        for index, member in enumerate(members):
+            self.register_child(member, f"member{index}")
+
+    def hybrid_forward(self, F, x, lengths=None):
+        inputs = (x,) if lengths is None else (x, lengths)
+        total = None
+        for member in self._children.values():
+            probability = F.softmax(member(*inputs), axis=1)
+            total = probability if total is None else total + probability
+        return F.log(F.clip(total / self._count, 1e-12, 1.0))
 
 
 def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx, task: str,
                progress=None) -> ProtocolResult:
-    """Search the recipe's settings, keep the best by validation AUROC, test it once."""
+    """Search the recipe's settings, keep the best by validation AUROC, add ``recipe.ensemble - 1``
+    more members of that setting (other seeds), test the mean of their P(bound) once."""
     recipe = scaled(architecture.recipe, protocol)
     reshuffle = recipe.fresh_negatives and task == "discovery"
     settings = sample_settings(architecture.space, recipe.settings, seed)
     tick = time.perf_counter()
     search = []
+    total = len(settings) + recipe.ensemble - 1
     for index, hparams in enumerate(settings):
-        bar = progress(f"train {index + 1}/{len(settings)}", recipe.max_minibatches) if progress else None
+        bar = progress(f"train {index + 1}/{total}", recipe.max_minibatches) if progress else None
         search.append(train_recipe_setting(architecture, recipe, hparams, splits, seed * 1000 + index, ctx,
                                            reshuffle, bar))
     chosen = max(range(len(search)), key=lambda i: (search[i].best.metrics["auroc"], -i))
+    final = search[chosen]
+    if recipe.ensemble > 1:
+        members = [final]
+        for extra in range(1, recipe.ensemble):
+            bar = progress(f"train {len(settings) + extra}/{total}", recipe.max_minibatches) if progress else None
+            members.append(train_recipe_setting(architecture, recipe, final.hparams, splits,
+                                                seed * 1000 + 500 + extra, ctx, reshuffle, bar))
+        net = Ensemble([m.net for m in members])
+        net.hybridize(static_alloc=True, static_shape=True)
+        valid = splits["valid"]
+        best = Checkpoint(final.best.step, binary_metrics(valid.labels, valid.scores(net)))
+        final = SettingResult(dict(final.hparams), final.seed, final.curve, best, net,
+                              {name: p.data().copy() for name, p in net.collect_params().items()},
+                              train_seconds=sum(m.train_seconds for m in members),
+                              validation_seconds=sum(m.validation_seconds for m in members),
+                              minibatches=sum(m.minibatches for m in members))
     train_seconds = time.perf_counter() - tick
     tick = time.perf_counter()
-    scores = splits["test"].scores(search[chosen].net)
+    scores = splits["test"].scores(final.net)
     test_metrics = binary_metrics(splits["test"].labels, scores)
     wall = {"search": 0.0, "train": train_seconds, "test": time.perf_counter() - tick}
     note = (f"recipe: {recipe.optimizer}, {len(settings)} setting(s) trained to the best validation AUROC"
+            + (f", an ensemble of {recipe.ensemble}" if recipe.ensemble > 1 else "")
             + (", fresh negatives every epoch" if reshuffle else ""))
-    return ProtocolResult(search, chosen, search[chosen], test_metrics, scores, wall, "recipe", note)
+    return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note)
