@@ -64,6 +64,28 @@ def table(path: str) -> str:
     return "\n".join(lines)
 
 
+def ensemble(data: list[str], members: int, out: str, ctx) -> None:
+    """Validation AUROC of bindnet's members (seeds 0..members-1) and of their running mean."""
+    from bindreg.train.evaluation import binary_metrics
+
+    build, recipe = ARMS["bindnet"]
+    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
+    for path in data:
+        _, dataset = prepare(path, "discovery")
+        splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
+        del splits["test"]  # never looked at here
+        scores = []
+        for seed in range(members):
+            result = train_recipe_setting(architecture, recipe, {"dropout": 0.2}, splits, seed * 1000, ctx, True)
+            scores.append(splits["valid"].scores(result.net))
+            row = {"data": dataset.attrs["dataset"], "member_seed": seed,
+                   "member": round(result.best.metrics["auroc"], 4),
+                   "ensemble": round(binary_metrics(splits["valid"].labels, np.mean(scores, axis=0))["auroc"], 4)}
+            print(json.dumps(row), flush=True)
+            with open(out, "a") as handle:
+                handle.write(json.dumps(row) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--data", action="append", required=True)
@@ -71,12 +93,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--out", default="ablation.jsonl")
     parser.add_argument("--table", action="store_true", help="print the Markdown table of --out and stop")
+    parser.add_argument("--members", type=int, default=0,
+                        help="instead of arms: train bindnet from seeds 0..N-1 and print each member's and the "
+                             "running ensemble's validation AUROC")
     args = parser.parse_args()
     if args.table:
         print(table(args.out))
         return
     arms = list(ARMS) if args.arms == "all" else args.arms.split(",")
     ctx = context("cpu")
+    if args.members:
+        return ensemble(args.data, args.members, args.out, ctx)
     for data in args.data:
         _, dataset = prepare(data, "discovery")
         splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
