@@ -47,6 +47,8 @@ def test_baseline_run_directory_has_the_run_shape(tmp_path, zeng_files, model, o
     assert metrics["seconds_per_500k_samples"] > 0 and summary.metrics == metrics
     for name in ("run.json", "test_predictions.csv", "roc.csv", "pr.csv", "card.md"):
         assert (tmp_path / model / name).exists()
+    if model == "gkmsvm":  # what was fitted, not what was offered (the paper's cap samples)
+        assert metrics["train_size"] == 300 and metrics["offered_size"] == 1200 and metrics["protocol"]["reduced"]
 
 
 def test_pwm_without_a_motif_name_is_one_line(tmp_path, zeng_files):
