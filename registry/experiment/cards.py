@@ -195,12 +195,10 @@ def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:
 
     Matched filters first, then by information; at most ``MAX_LOGOS``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
     import logomaker
-    import matplotlib.pyplot as plt
     import pandas as pd
+
+    from ..core.figures import new_figure
 
     usable = [m for m in motifs if m.sites >= MIN_SITES]
     shown = sorted(usable, key=lambda m: (significant(m) is None, -m.information))[:MAX_LOGOS]
@@ -208,7 +206,8 @@ def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:
         return []
     columns = 4 if len(shown) > 4 else len(shown)
     rows = -(-len(shown) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 1.9 * rows), squeeze=False)
+    figure = new_figure(figsize=(3.6 * columns, 1.9 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     for ax in axes.ravel()[len(shown):]:
         ax.axis("off")
     for ax, motif in zip(axes.ravel(), shown):
@@ -224,7 +223,6 @@ def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:
         ax.tick_params(labelsize=6)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
     return [m.index for m in shown]
 
 
@@ -265,17 +263,12 @@ def write_card(directory: Path, identity: dict, metrics: dict, test_onehot: np.n
 def rewrite_card(run_dir: Path) -> list[FilterMotif]:
     """Write the card of an existing run directory again (for example after a change of the motif
     method), reading its test split from the Zarr store named in run.json."""
-    from ..core.errors import BindregError
+    from ..core.record import read_run
     from ..data.store import open_store
 
-    run_dir = Path(run_dir)
-    try:
-        identity = json.loads((run_dir / "run.json").read_text())
-        metrics = json.loads((run_dir / "metrics.json").read_text())
-    except (OSError, ValueError):
-        raise BindregError(f"{run_dir}: no readable run.json/metrics.json; give a run directory") from None
-    dataset = open_store(Path(identity["store"]))
-    return write_card(run_dir, identity, metrics, *motif_sequences(dataset))
+    record = read_run(run_dir)
+    dataset = open_store(Path(record.run["store"]))
+    return write_card(Path(run_dir), record.run, record.metrics, *motif_sequences(dataset))
 
 
 def motif_sequences(dataset, codes: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

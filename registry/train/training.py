@@ -30,6 +30,7 @@ from mxnet import autograd, gluon, nd
 from ..host.catalog import Architecture
 from .draws import epoch_orders
 from ..core.errors import BindregError
+from ..core.sequences import over_strands, reverse_complement
 from .evaluation import binary_metrics, predict_proba
 from ..host.hparams import sample_settings
 from ..data.store import SPLITS, split_codes
@@ -120,13 +121,7 @@ class Split:
 
     def scores(self, net) -> np.ndarray:
         """P(bound) per sequence; the mean over both strands when ``x_rc`` is set."""
-        forward = predict_proba(net, self.x)
-        return forward if self.x_rc is None else (forward + predict_proba(net, self.x_rc)) / 2
-
-
-def reverse_complement(x: nd.NDArray) -> nd.NDArray:
-    """``(n, 4, 1, L)`` one-hot in A C G T order: flipping the base axis complements, the position axis reverses."""
-    return nd.flip(nd.flip(x, axis=1), axis=3)
+        return over_strands(lambda x: predict_proba(net, x), self.x, self.x_rc is not None, self.x_rc)
 
 
 def with_both_strands(splits: dict[str, Split]) -> dict[str, Split]:
@@ -213,7 +208,7 @@ def build_network(architecture: Architecture, hparams: dict, input_length: int, 
     if output.shape != (1, 2):
         raise BindregError(f"model {architecture.name!r} returns shape {output.shape}, expected (N, 2) logits")
     if any_length:
-        from .varlen import length_aware
+        from .tracing import length_aware
 
         return length_aware(net, architecture.name, input_length)
     return net
