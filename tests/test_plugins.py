@@ -117,6 +117,7 @@ def test_the_allow_list_loads_only_named_third_party_plugins(tmp_path, monkeypat
     assert "listed_net" in load_registry().architectures
 
 
+@pytest.mark.slow
 def test_example_plugin_installs_with_pip_and_trains(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
