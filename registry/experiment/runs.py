@@ -44,7 +44,8 @@ from ..core.record import write_run
 from ..host.plugins import get_registry
 from ..data.store import SPLITS, counts, provenance, split_codes
 from ..train.streaming import DataPath, choose_path, stream_splits
-from ..train.training import Protocol, ProtocolResult, load_splits, run_protocol
+from ..train.splits import load_splits
+from ..train.training import Protocol, ProtocolResult, run_protocol
 from ..train.tracing import export_length_aware, retrace_fixed_length
 from ..train.varlen import load_variable_length_splits
 

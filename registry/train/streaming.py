@@ -43,7 +43,7 @@ from ..core.errors import BindregError
 from .evaluation import predict_proba_nd
 from ..data.store import SPLITS, split_codes
 from ..core.sequences import over_strands, reverse_complement
-from .training import check_enough_for_a_minibatch
+from .splits import check_enough_for_a_minibatch
 
 #: Default budget (GB) for the in-memory path's arrays; above it runs stream from the store.
 DEFAULT_MEMORY_BUDGET_GB = 4.0

@@ -93,7 +93,7 @@ class VariableLengthSplit:
     def batches(self, order_rng: np.random.Generator, batch_size: int):
         """Minibatches ``(x: (B, 4, 1, Lmax) float32, lengths: (B,) float32, y: (B,) float32)`` forever,
         one bucketed, shuffled epoch after another (``training_epochs``)."""
-        from .training import check_enough_for_a_minibatch
+        from .splits import check_enough_for_a_minibatch
 
         check_enough_for_a_minibatch(self, batch_size)
         lengths = np.tile(self.lengths, 2 if self.both_strands else 1)
