@@ -12,7 +12,7 @@ from bindreg.core.errors import BindregError
 from bindreg.train.nets import BothStrandsConvNet
 from bindreg.host.plugins import get_registry
 from bindreg.score.predict import load_scorer, score
-from bindreg.train.varlen import VARLEN_SYMBOL
+from bindreg.score.whole import VARLEN_SYMBOL
 
 from conftest import bindreg_cli, random_sequences, write_zeng_experiment
 from test_varlen import exported

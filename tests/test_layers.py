@@ -106,7 +106,8 @@ def layering_violations(graph: dict[str, set[str]]) -> list[str]:
 
 
 def test_the_package_has_no_import_cycle():
-    assert find_cycle(import_graph()) is None
+    cycle = find_cycle(import_graph())
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
 
 
 def test_each_stage_imports_only_the_stages_below_it():
