@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..data.datasets import prepare
 from ..core.errors import BindregError
+from ..core.record import RunRecord
 from ..host.plugins import get_registry
 from ..data.store import counts
 from ..train.training import Protocol
@@ -125,7 +126,8 @@ def _read_finished(target: str) -> dict | None:
         if not (Path(target) / "metrics.json").exists():
             return None
         read = lambda name: json.loads((Path(target) / name).read_text())  # noqa: E731
-    return {"metrics": read("metrics.json"), "run": read("run.json"), "directory": target}
+    record = RunRecord.from_json(read("run.json"), read("metrics.json"), target)
+    return {"metrics": record.metrics, "run": record.run, "directory": target}
 
 
 def run_job(job: Job) -> dict:
@@ -175,45 +177,20 @@ def _publish(scratch: Path, target: str) -> None:
 
 def execute(jobs: list[Job], executor: str = "serial", scheduler: str | None = None, workers: int = 2,
             progress: bool = False) -> list[dict]:
-    """Run every job (reusing finished ones); results in job order.
-
-    ``executor="dask"``: on ``scheduler`` (``tcp://host:port``) or on a local cluster of
-    ``workers`` single-threaded processes. Dask re-runs the jobs of a worker that dies.
-    """
+    """Run every job (reusing finished ones) on the executor named ``executor`` (``serial``, ``dask``,
+    or a plugin's); results in job order. ``scheduler`` and ``workers`` go to the executor."""
+    run = get_registry().executors.get(executor).run
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), desc="runs", unit="run")
     results: list[dict | None] = [None] * len(jobs)
-    if executor == "serial":
-        for index, job in enumerate(jobs):
-            results[index] = run_job(job)
-            if bar is not None:
-                bar.update(1)
-    elif executor == "dask":
-        from dask.distributed import Client, LocalCluster, as_completed
-
-        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                      dashboard_address=None)
-        try:
-            try:
-                client = Client(scheduler or cluster, timeout="10s")
-            except OSError as exc:
-                raise BindregError(f"cannot reach the Dask scheduler at {scheduler} ({exc.__class__.__name__}); "
-                                   "start one (`dask scheduler`) or leave out --scheduler for a local cluster") from None
-            with client:
-                futures = client.map(run_job, jobs, key=[f"bindreg-run-{j.key}" for j in jobs], pure=False)
-                index_of = {f.key: i for i, f in enumerate(futures)}
-                for future in as_completed(futures):
-                    results[index_of[future.key]] = future.result()
-                    if bar is not None:
-                        bar.update(1)
-        finally:
-            if cluster is not None:
-                cluster.close()
-    else:
-        raise BindregError(f"unknown executor {executor!r}; use serial or dask")
+    keys = [f"bindreg-run-{j.key}" for j in jobs]
+    for index, result in run(run_job, jobs, keys, {"scheduler": scheduler, "workers": workers}):
+        results[index] = result
+        if bar is not None:
+            bar.update(1)
     if bar is not None:
         bar.close()
     return results

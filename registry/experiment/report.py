@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.figures import new_figure
 from ..core.fsutil import atomic_directory, write_json_atomic
 
 BASIC = "1layer"
@@ -58,26 +59,16 @@ def paired_tests(models, experiments, auc, basic: str = BASIC) -> dict[str, dict
     return tests
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(figure, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    _plt().close(figure)
 
 
 def plot_distribution(models, matrix, path: Path) -> None:
     """Box plot of test AUCs per model, models ordered by median, each experiment a dot (Fig. 2A/3)."""
-    plt = _plt()
     order = sorted(range(len(models)), key=lambda i: np.nanmedian(matrix[i]))
-    figure, axis = plt.subplots(figsize=(max(6, 0.7 * len(models) + 2), 4.5))
+    figure = new_figure(figsize=(max(6, 0.7 * len(models) + 2), 4.5))
+    axis = figure.subplots()
     values = [matrix[i][~np.isnan(matrix[i])] for i in order]
     axis.boxplot(values, showfliers=False)
     rng = np.random.default_rng(0)
@@ -100,12 +91,12 @@ def r_squared(x: np.ndarray, y: np.ndarray) -> float | None:
 
 def plot_scatter(models, matrix, reference: str, path: Path) -> dict[str, float | None]:
     """One panel per model: its AUC against the reference's, per experiment, with R-squared (Fig. 2B)."""
-    plt = _plt()
     ref = models.index(reference)
     others = [i for i in range(len(models)) if i != ref]
     columns = min(4, max(1, len(others)))
     rows = max(1, -(-len(others) // columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.2 * rows), squeeze=False)
+    figure = new_figure(figsize=(3.2 * columns, 3.2 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     fits = {}
     for axis, i in zip(axes.flat, others):
         keep = ~np.isnan(matrix[ref]) & ~np.isnan(matrix[i])
@@ -127,12 +118,11 @@ def plot_heatmap(models, experiments, matrix, path: Path, basic: str = BASIC) ->
     clustering of their change profiles (Fig. 4A); returns the experiment order."""
     from scipy.cluster.hierarchy import dendrogram, linkage
 
-    plt = _plt()
     base = models.index(basic)
     rows = [i for i in range(len(models)) if i != base]
     change = np.nan_to_num(matrix[rows] - matrix[base])
     order = list(range(len(experiments)))
-    figure = plt.figure(figsize=(max(6, 0.5 * len(experiments) + 3), 0.4 * len(rows) + 3.5))
+    figure = new_figure(figsize=(max(6, 0.5 * len(experiments) + 3), 0.4 * len(rows) + 3.5))
     if len(experiments) >= 2:
         tree = linkage(change.T, method="ward")
         top = figure.add_axes([0.25, 0.78, 0.6, 0.17])
@@ -150,7 +140,6 @@ def plot_heatmap(models, experiments, matrix, path: Path, basic: str = BASIC) ->
     figure.colorbar(image, cax=colorbar, label=f"AUC − {basic} AUC")
     figure.suptitle(f"AUC change against {basic}, Ward clustering (Fig. 4A)", fontsize=10)
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return [experiments[j] for j in order]
 
 
@@ -170,8 +159,8 @@ def plot_sizes(rows: list[dict], path: Path) -> bool:
     subsampled = {(r["model"], r["experiment"]) for r in rows if r["subsampled"]}
     if not subsampled:
         return False
-    plt = _plt()
-    figure, axis = plt.subplots(figsize=(6.5, 4.5))
+    figure = new_figure(figsize=(6.5, 4.5))
+    axis = figure.subplots()
     for model in sorted({m for m, _ in subsampled}):
         points = {}
         for r in rows:

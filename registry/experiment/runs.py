@@ -39,12 +39,15 @@ from ..data.datasets import prepare
 from ..train.devices import context
 from ..core.errors import BindregError
 from ..train.evaluation import binary_metrics, curves
-from ..core.fsutil import atomic_directory, write_json_atomic
+from ..core.fsutil import atomic_directory
+from ..core.record import write_run
 from ..host.plugins import get_registry
 from ..data.store import SPLITS, counts, provenance, split_codes
 from ..train.streaming import DataPath, choose_path, stream_splits
-from ..train.training import Protocol, ProtocolResult, load_splits, run_protocol
-from ..train.varlen import export_length_aware, load_variable_length_splits, retrace_fixed_length
+from ..train.splits import load_splits
+from ..train.training import Protocol, ProtocolResult, run_protocol
+from ..train.tracing import export_length_aware, retrace_fixed_length
+from ..train.varlen import load_variable_length_splits
 
 
 @dataclass
@@ -225,8 +228,7 @@ def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: 
 def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, test_names, test_labels,
                               scores) -> None:
     with atomic_directory(directory) as scratch:
-        write_json_atomic(scratch / "metrics.json", metrics)
-        write_json_atomic(scratch / "run.json", identity)
+        write_run(scratch, identity, metrics)
         _write_test_scores(scratch, test_names, test_labels, scores)
         (scratch / "card.md").write_text(
             f"# {identity['model']} on {identity['dataset']} ({identity['task']})\n\n"
@@ -259,8 +261,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                          card_labels: np.ndarray, analyse_motifs: bool = True) -> None:
     """``card_onehot``/``card_labels``: the leading test rows the model card's motifs are read from."""
     with atomic_directory(directory) as scratch:
-        write_json_atomic(scratch / "metrics.json", metrics)
-        write_json_atomic(scratch / "run.json", identity)
+        write_run(scratch, identity, metrics)
         with open(scratch / "search.jsonl", "w") as out:
             for index, setting in enumerate(result.search):
                 out.write(json.dumps({
@@ -298,13 +299,11 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
 
 def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, points: dict) -> None:
     """ROC, precision-recall, and validation accuracy through search and training, side by side."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..core.figures import new_figure
 
     test = metrics["test"]
-    figure, (roc, pr, valid) = plt.subplots(1, 3, figsize=(13, 4))
+    figure = new_figure(figsize=(13, 4))
+    roc, pr, valid = figure.subplots(1, 3)
     roc.plot(points["roc"]["fpr"], points["roc"]["tpr"], lw=2)
     roc.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
     roc.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC (AUROC {test['auroc']:.3f})")
@@ -323,4 +322,3 @@ def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, poi
     figure.suptitle(f"{identity['model']} on {identity['dataset']} ({identity['task']})")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    plt.close(figure)

@@ -172,6 +172,62 @@ class Baseline:
     fit: Callable[[np.ndarray, np.ndarray, np.random.Generator, Mapping[str, Any]], Callable[[np.ndarray], np.ndarray]]
 
 
+
+@dataclass(frozen=True)
+class Executor:
+    """Where ``bindreg compare`` runs its jobs (``--executor NAME``).
+
+    ``run(function, jobs, keys, options)`` calls ``function(job)`` once per job (anywhere: here,
+    a cluster, a batch queue) and yields ``(index, result)`` as each finishes, in any order;
+    ``keys`` are stable job names (``bindreg-run-KEY``); ``options`` holds ``scheduler`` and
+    ``workers`` from the command line. ``function`` and the jobs pickle.
+    """
+
+    name: str
+    description: str
+    run: Callable[[Callable[[Any], Any], Sequence, Sequence[str], Mapping[str, Any]], Iterator[tuple[int, Any]]]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A prediction engine for exported models (``bindreg predict --engine NAME``).
+
+    ``load(directory, info) -> (run_batch, batch)``: ``directory`` is a bundle or run directory,
+    ``info`` its ``bundle.json`` facts (``input_length``...); ``run_batch(x)`` maps
+    ``x: shape=(n, 4, 1, L)`` float32, ``n <= batch``, to logits ``(n, 2)``.
+    """
+
+    name: str
+    description: str
+    load: Callable[[Path, Mapping[str, Any]], tuple[Callable[[np.ndarray], np.ndarray], int]]
+
+
+@dataclass(frozen=True)
+class PublishTarget:
+    """Where ``bindreg publish RUN --target NAME`` puts a finished run.
+
+    ``publish(run_dir, options) -> report``: ``run_dir`` is a checked run directory;
+    ``options`` holds ``name``, ``version`` and ``stage`` (each None unless given), ``repo``
+    and ``wait``. ``bindreg.hub.bundle.build_bundle(run_dir, out, name)`` makes the verified
+    bundle (network, ONNX, card, ``test.expect``, sha256 manifest) a target usually ships.
+    Returns lines saying what was published where. Built-in: ``dvc`` (DVC artifact + GTO tag).
+    """
+
+    name: str
+    description: str
+    publish: Callable[[Path, Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ``bindreg NAME ...`` command: ``app`` is a ``typer.Typer`` (a group) or a function that
+    typer turns into one command. Raise ``BindregError`` for a one-line error."""
+
+    name: str
+    description: str
+    app: Any
+
+
 class Catalog:
     """Items of one kind by name, each remembered with the plugin that registered it."""
 

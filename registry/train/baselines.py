@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core.errors import BindregError
+from ..core.sequences import reverse_complement
 
 #: The paper's gkm-SVM protocol (section 4.3): default parameters, at most 5,000 positives.
 GKMSVM_MAX_POSITIVES = 5000
@@ -70,7 +71,7 @@ def fit_kmer_logistic(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Gen
     k = int(context.get("options", {}).get("k", 5))
 
     def features(x):
-        return kmer_counts(x, k) + kmer_counts(x[:, ::-1, ::-1], k)
+        return kmer_counts(x, k) + kmer_counts(reverse_complement(x, bases=1, positions=2), k)
 
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000,
                                                                random_state=int(rng.integers(2**31))))
@@ -112,7 +113,7 @@ def best_match_scores(onehot: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
     positions = x.shape[2] - width + 1
     if positions < 1:
         raise BindregError(f"pwm baseline: motif of width {width} is longer than the {x.shape[2]} bp sequences")
-    reverse = log_odds[::-1, ::-1]  # the motif on the other strand: complement the bases, reverse the columns
+    reverse = reverse_complement(log_odds, bases=0, positions=1)  # the motif on the other strand
     forward = np.zeros((x.shape[0], positions), np.float32)
     backward = np.zeros_like(forward)
     for column in range(width):
