@@ -45,6 +45,7 @@ from ..host.plugins import get_registry
 from ..data.store import SPLITS, counts, provenance, split_codes
 from ..train.streaming import DataPath, choose_path, stream_splits
 from ..train.splits import load_splits
+from ..train.recipe import run_recipe
 from ..train.training import Protocol, ProtocolResult, run_protocol
 from ..train.tracing import export_length_aware, retrace_fixed_length
 from ..train.varlen import load_variable_length_splits
@@ -138,7 +139,8 @@ def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int =
         splits = stream_splits(dataset, store_path, ctx)
     else:
         splits = load_splits(dataset, ctx, codes)
-    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress, task=task)
+    train = run_recipe if architecture.recipe is not None else run_protocol  # its own recipe, or the paper's
+    result = train(architecture, splits, protocol, seed, ctx, progress=progress, task=task)
     wall = {"prepare": prepare_seconds, **result.wall_seconds}
     wall["total"] = time.perf_counter() - started
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)

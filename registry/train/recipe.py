@@ -28,11 +28,12 @@ from dinuc_shuf import shuffle
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import HybridBlock
 
+from ..core.errors import BindregError
 from ..host.catalog import Architecture, Recipe
 from .evaluation import binary_metrics
 from ..host.hparams import sample_settings
-from .training import (Checkpoint, Protocol, ProtocolResult, SettingResult, build_network,
-                       check_enough_for_a_minibatch)
+from .splits import check_enough_for_a_minibatch
+from .training import Checkpoint, Protocol, ProtocolResult, SettingResult, build_network
 
 
 def scaled(recipe: Recipe, protocol: Protocol) -> Recipe:
@@ -152,10 +153,13 @@ class Ensemble(HybridBlock):
         return F.log(F.clip(total / self._count, 1e-12, 1.0))
 
 
-def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx, task: str,
-               progress=None) -> ProtocolResult:
+def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx,
+               progress=None, task: str = "discovery") -> ProtocolResult:
     """Search the recipe's settings, keep the best by validation AUROC, add ``recipe.ensemble - 1``
     more members of that setting (other seeds), test the mean of their P(bound) once."""
+    if not all(hasattr(split, "x") for split in splits.values()) or getattr(splits["train"], "any_length", False):
+        raise BindregError(f"{architecture.name} trains by its own recipe on fixed-length sequences held in memory; "
+                           "drop --stream and --any-length (or pick a paper model, see `bindreg models`)")
     recipe = scaled(architecture.recipe, protocol)
     reshuffle = recipe.fresh_negatives and task == "discovery"
     settings = sample_settings(architecture.space, recipe.settings, seed)

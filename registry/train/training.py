@@ -288,14 +288,11 @@ class ProtocolResult:
 def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol: Protocol, seed: int,
                  ctx, progress: Callable[[str, int], Callable[[int], None]] | None = None,
                  task: str = "discovery") -> ProtocolResult:
-    """Search, train the chosen setting, test once; or the architecture's own recipe when it declares one.
+    """Search, train the chosen setting, test once (``task`` is for the same call shape as
+    ``bindreg.train.recipe.run_recipe``, which trains architectures that declare a recipe).
 
     ``progress(label, total)`` may return a per-step callback (the CLI draws bars with it).
     """
-    if architecture.recipe is not None:
-        from .recipe import run_recipe  # recipe builds on this module
-
-        return run_recipe(architecture, splits, protocol, seed, ctx, task, progress)
     settings = sample_settings(architecture.space, protocol.settings, seed)
     if protocol.both_strands:
         splits = with_both_strands(splits)
