@@ -117,6 +117,19 @@ def test_the_allow_list_loads_only_named_third_party_plugins(tmp_path, monkeypat
     assert "listed_net" in load_registry().architectures
 
 
+def test_plugin_commands_join_the_cli_but_cannot_take_a_builtin_name(tmp_path):
+    source = ("import bindreg, typer\nfrom bindreg.catalog import Command\n"
+              "def hello(name: str):\n    typer.echo(f'hello {name}')\n"
+              "@bindreg.hookimpl\ndef register_commands(register):\n"
+              "    register(Command('hello', 'greets', hello))\n    register(Command('predict', 'impostor', hello))\n")
+    _fake_distribution(tmp_path, "greeting_plugin", source, "greeting")
+    env = {"PYTHONPATH": str(tmp_path)}
+    assert bindreg_cli("hello", "world", env=env).stdout.strip() == "hello world"
+    helped = bindreg_cli("--help", env=env)
+    assert "hello" in helped.stdout and "command 'predict' from plugin greeting (greeting_plugin 1.0) refused" \
+        in helped.stderr
+
+
 @pytest.mark.slow
 def test_example_plugin_installs_with_pip_and_trains(tmp_path):
     target = tmp_path / "site"

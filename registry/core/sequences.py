@@ -143,6 +143,11 @@ def reverse_complement(x, bases: int = 1, positions: int = 3):
     return x.flip(axis=bases).flip(axis=positions)
 
 
+def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
+    """The other strand of base codes 0-3 (A C G T) along the last axis: ``3 - code``, reversed."""
+    return 3 - codes[..., ::-1]
+
+
 def over_strands(score, x, both_strands: bool, reverse=None):
     """``score(x)``, or with ``both_strands`` its mean with ``score(reverse)`` (default: the reverse
     complement of ``x``): how a model trained with ``--both-strands`` is tested and used."""
