@@ -148,7 +148,10 @@ def verify_manifest(directory: Path, label: str) -> dict:
     try:
         manifest = json.loads((directory / MANIFEST).read_text())
         listed = manifest["files"]
-    except (OSError, ValueError, KeyError):
+        if not isinstance(listed, dict) or not all(isinstance(f, dict) and Path(n).name == n and n not in ("", ".", "..")
+                                                   for n, f in listed.items()):
+            raise ValueError("files must map plain file names to their facts")
+    except (OSError, ValueError, KeyError, TypeError):
         raise BindregError(f"{label}: {MANIFEST} is missing or unreadable; the bundle is damaged, "
                            "publish it again") from None
     present = {p.name for p in directory.iterdir()
@@ -160,10 +163,18 @@ def verify_manifest(directory: Path, label: str) -> dict:
         if not path.exists():
             raise BindregError(f"{label}: {file} listed in {MANIFEST} is missing; the bundle is incomplete")
         actual = sha256_file(path)
-        if actual != facts["sha256"]:
-            raise BindregError(f"{label}: {file} does not match its sha256 (expected {facts['sha256'][:12]}..., "
-                               f"got {actual[:12]}...); the copy is corrupt, nothing was kept")
+        if actual != facts.get("sha256"):
+            wanted, got = _distinct_prefixes(str(facts.get("sha256")), actual)
+            raise BindregError(f"{label}: {file} does not match its sha256 in {MANIFEST} (expected {wanted}..., "
+                               f"got {got}...); the copy or the manifest is corrupt, nothing was kept")
     return manifest
+
+
+def _distinct_prefixes(first: str, second: str, least: int = 12) -> tuple[str, str]:
+    """Prefixes of two hashes long enough to differ (never two identical short hashes in a message)."""
+    same = next((i for i, (a, b) in enumerate(zip(first, second)) if a != b), min(len(first), len(second)))
+    width = max(least, same + 4)
+    return first[:width], second[:width]
 
 
 def check_expectations(directory: Path, label: str, engines=("mxnet", "onnxruntime")) -> dict[str, float]:

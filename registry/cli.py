@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
@@ -17,7 +18,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from .errors import BindregError
+from .errors import BindregError, BindregWarning
 
 
 class _OneLineErrors(TyperGroup):
@@ -25,13 +26,24 @@ class _OneLineErrors(TyperGroup):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", BindregWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except BindregError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted: nothing partial was kept.", err=True)
             raise typer.Exit(130) from None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A ``BindregWarning`` as one line on stderr; other warnings as Python prints them."""
+    if issubclass(category, BindregWarning):
+        typer.echo(f"Warning: {message}", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def _group(**kwargs) -> typer.Typer:
@@ -201,6 +213,9 @@ def compare(
     workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.", min=1)] = 2,
     runs: Annotated[str, typer.Option(help="Run store shared by all workers: a folder or an fsspec URL. "
                                       "Finished runs in it are reused.")] = "runs",
+    reuse: Annotated[Optional[list[str]], typer.Option("--reuse", help="Another run store (folder or glob) whose "
+                                                       "finished runs of the same key are read in place, not "
+                                                       "made again; repeatable.")] = None,
     params: Annotated[Optional[Path], typer.Option(help="A DVC params.yaml whose models (list), budget, seed "
                                                    "and sizes (list) replace those options.")] = None,
     motifs: Annotated[bool, typer.Option("--motifs/--no-motifs", help="Match each run's filters to JASPAR for its "
@@ -214,7 +229,7 @@ def compare(
 
     Example: [bold]bindreg compare -d ../shared/data/zeng_md_stat3_helas3 -d ../shared/data/zeng_md_stat3_gm12878 -m 1layer,1layer_128motif,deepbind,gkmsvm --budget demo -o report[/bold]
     """
-    from .compare import compare as run_compare, parse_options, read_params
+    from .compare import compare as run_compare, parse_options, parse_sizes, read_params
     from .training import BUDGETS
 
     if params is not None:
@@ -227,10 +242,10 @@ def compare(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches)
     summary = run_compare([m for m in re.split(r"[,\s]+", models) if m], data, task, protocol, out,
                           runs=runs, seed=seed, executor=executor.value, scheduler=scheduler, workers=workers,
-                          sizes=tuple(int(s) for s in sizes.split(",") if s.strip()),
+                          sizes=parse_sizes(sizes),
                           size_models=tuple(m.strip() for m in size_models.split(",") if m.strip()),
                           reference=reference, options=parse_options(option or []), progress=not quiet,
-                          analyse_motifs=motifs)
+                          analyse_motifs=motifs, announce=typer.echo, reuse=tuple(reuse or ()))
     typer.echo(f"{summary['runs']} runs ({summary['reused']} reused) on {len(summary['experiments'])} experiments")
     for model, value in sorted(summary["median_auc"].items(), key=lambda kv: -kv[1]):
         typer.echo(f"  {model:>18}: median AUC {value:.4f}")
@@ -348,6 +363,8 @@ def pull(spec: Annotated[str, typer.Argument(help="NAME or NAME@vX.Y.Z.")], repo
     checks = ", ".join(f"{engine} within {worst:.1e}" for engine, worst in result.worst_difference.items())
     state = f"downloaded and verified (sha256 of every file; test.expect: {checks})" if result.downloaded \
         else "already cached; sha256 of every file re-checked"
+    if result.repaired:
+        state += f"; the cached copy was damaged ({result.repaired}) and has been replaced"
     typer.echo(f"{result.name}@{result.version}: {state}\n{result.directory}")
 
 

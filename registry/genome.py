@@ -40,9 +40,12 @@ class Genome:
     def __init__(self, path: Path):
         import pyfaidx
 
-        self.path = Path(path)
-        if not self.path.exists():
-            raise BindregError(f"{self.path}: genome FASTA not found")
+        from .validate import check_fasta_index, input_file
+
+        self.path = input_file(path, "genome FASTA")
+        if _starts_with_bom(self.path):
+            raise BindregError(f"{self.path}: starts with a UTF-8 byte-order mark, which an indexed FASTA cannot "
+                               "hold (offsets are in bytes); remove it, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE")
         if _is_plain_gzip(self.path):
             raise BindregError(f"{self.path}: gzip-compressed but not bgzip, so it cannot be indexed; "
                                "recompress it with `bgzip` (htslib) or decompress it with `gunzip`")
@@ -56,6 +59,8 @@ class Genome:
         self.lengths = {name: len(record) for name, record in self._fasta.records.items()}
         if not self.lengths:
             raise BindregError(f"{self.path}: no sequences found; is this a FASTA file?")
+        if not _is_gzip(self.path):  # bgzip offsets are in decompressed bytes; pyfaidx checks those blocks
+            check_fasta_index(self.path, self._fasta.faidx.index)
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         """Upper-case sequence of ``[start, end)``; positions outside the chromosome read as N."""
@@ -78,6 +83,16 @@ class Genome:
 
     def close(self) -> None:
         self._fasta.close()
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(3) == b"\xef\xbb\xbf"
 
 
 def _is_plain_gzip(path: Path) -> bool:
@@ -163,7 +178,10 @@ def read_regions(path: Path, genome: Genome) -> list[Interval]:
 
 
 def open_text(path: Path):
-    """Plain or gzip text for line readers (BED, narrowPeak)."""
+    """Plain or gzip text for line readers (BED, narrowPeak, VCF); a UTF-8 byte-order mark is skipped."""
+    from .validate import input_file
+
+    input_file(path, "input")
     if Path(path).suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")

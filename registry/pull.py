@@ -40,6 +40,8 @@ class Pulled:
     directory: Path
     downloaded: bool
     worst_difference: dict
+    #: Why the cached copy was replaced (it failed its sha256 checks), or None.
+    repaired: str | None = None
 
 
 def models_home() -> Path:
@@ -167,7 +169,7 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
     """Download ``NAME[@VERSION]`` from ``repo`` (path or git URL; default: this repository),
     verify it, and cache it by version. Returns where it lies."""
     from .bundle import check_expectations, extract_archive, verify_manifest
-    from .fsutil import atomic_directory, sha256_file, write_json_atomic
+    from .fsutil import atomic_directory, clean_stale, owner_tag, sha256_file, write_json_atomic
     from .publish import published_meta
 
     with registry_checkout(repo) as root:
@@ -178,11 +180,16 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
             raise BindregError(f"{label}: dvc.yaml records no archive_sha256 for it; it was not published by "
                                "bindreg publish and cannot be verified")
         target = models_home() / name / version
+        repaired = None
         if _cached_is_current(target, meta):
-            verify_manifest(target, label)
-            return Pulled(name, version, target, False, {})
+            try:
+                verify_cached(target, label)
+                return Pulled(name, version, target, False, {})
+            except BindregError as exc:  # a damaged cache is downloaded again, not refused forever
+                repaired = str(exc).removeprefix(f"{label}: ").split(";")[0]
         models_home().mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".pull-", dir=models_home()))
+        clean_stale(models_home(), ".pull-", suffixes=())
+        scratch = Path(tempfile.mkdtemp(prefix=f".pull-{owner_tag()}.", dir=models_home()))
         try:
             archive = _download(root, name, version, scratch, label)
             actual = sha256_file(archive)
@@ -191,15 +198,13 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
             if actual != meta["archive_sha256"]:
                 # Say which file is damaged when the archive still unpacks; else name the archive.
                 extract_archive(archive, unpacked, label)
+                _check_manifest_sha(unpacked / "manifest.json", meta, label)
                 verify_manifest(unpacked, label)
                 raise BindregError(f"{label}: the archive {name}.tar does not match the sha256 recorded in "
                                    f"dvc.yaml (expected {meta['archive_sha256'][:12]}..., got {actual[:12]}...); "
                                    "the remote copy is corrupt, nothing was kept")
             extract_archive(archive, unpacked, label)
-            manifest = unpacked / "manifest.json"
-            if not manifest.is_file() or sha256_file(manifest) != meta.get("manifest_sha256"):
-                raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 recorded in "
-                                   "dvc.yaml; the bundle was altered, nothing was kept")
+            _check_manifest_sha(unpacked / "manifest.json", meta, label)
             verify_manifest(unpacked, label)
             worst = check_expectations(unpacked, label)
             with atomic_directory(target) as final:
@@ -209,7 +214,15 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
                                                    "commit": entry["versions"][version], "meta": meta})
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        return Pulled(name, version, target, True, worst)
+        return Pulled(name, version, target, True, worst, repaired)
+
+
+def _check_manifest_sha(manifest: Path, meta: dict, label: str) -> None:
+    from .fsutil import sha256_file
+
+    if not manifest.is_file() or sha256_file(manifest) != meta.get("manifest_sha256"):
+        raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 recorded in "
+                           "dvc.yaml; the bundle was altered, nothing was kept")
 
 
 def _cached_is_current(target: Path, meta: dict) -> bool:
@@ -244,12 +257,52 @@ def _download(root: Path, name: str, version: str, scratch: Path, label: str) ->
     return out
 
 
+def verify_cached(directory: Path, label: str) -> None:
+    """Check a downloaded model before it is used: ``manifest.json`` against the sha256 that
+    ``origin.json`` recorded from ``dvc.yaml`` at download, then every file against the manifest
+    (a few ms for the paper's networks). One line names the damaged file and the fix."""
+    from .bundle import MANIFEST, verify_manifest
+    from .fsutil import sha256_file
+
+    directory = Path(directory)
+    try:
+        origin = json.loads((directory / ORIGIN).read_text())
+        expected = origin["meta"]["manifest_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise BindregError(f"{label}: {directory / ORIGIN} is missing or unreadable, so the cached copy cannot "
+                           f"be checked; run `bindreg pull {label}` again") from None
+    manifest = directory / MANIFEST
+    actual = sha256_file(manifest) if manifest.is_file() else "missing"
+    if actual != expected:
+        raise BindregError(f"{label}: {MANIFEST} in the cache does not match the sha256 recorded at download "
+                           f"({expected[:16]}..., got {actual[:16]}...); the cached copy was altered, run "
+                           f"`bindreg pull {label}` to download it again")
+    try:
+        verify_manifest(directory, label)
+    except BindregError as exc:
+        raise BindregError(f"{str(exc).split('; ')[0]}; the cached copy is damaged, run `bindreg pull {label}` "
+                           "to download it again") from None
+
+
 def resolve_local(model: str) -> Path:
     """A bundle or run directory for ``model``: a path, or NAME[@VERSION] in the cache (latest cached
-    version when no version is given)."""
+    version when no version is given). A cached model (and any bundle with a ``manifest.json``) is
+    checked against its sha256s first, so a damaged copy is never scored with."""
+    from .bundle import MANIFEST, verify_manifest
+
     path = Path(model)
     if path.is_dir():
+        if (path / ORIGIN).exists():
+            verify_cached(path, str(model))
+        elif (path / MANIFEST).exists():
+            verify_manifest(path, str(model))
         return path
+    found = _resolve_cached(model)
+    verify_cached(found, model)
+    return found
+
+
+def _resolve_cached(model: str) -> Path:
     name, version = parse_spec(model)
     folder = models_home() / name
     cached = sorted((p.name for p in folder.iterdir() if (p / ORIGIN).exists()), key=_version_key) \
@@ -267,9 +320,8 @@ def resolve_local(model: str) -> Path:
 
 def recheck(model: str) -> dict:
     """Re-check a downloaded model: every sha256, then ``test.expect`` with both engines."""
-    from .bundle import check_expectations, verify_manifest
+    from .bundle import check_expectations
 
-    directory = resolve_local(model)
+    directory = resolve_local(model)  # every sha256 (and the manifest's own, for a pulled model)
     label = str(model)
-    verify_manifest(directory, label)
     return {"directory": str(directory), "worst_difference": check_expectations(directory, label)}

@@ -43,6 +43,7 @@ from .fsutil import atomic_directory, write_json_atomic
 from .plugins import get_registry
 from .store import SPLITS, counts, provenance, split_codes
 from .streaming import DataPath, choose_path, stream_splits
+from .validate import inside, path_component
 from .training import Protocol, ProtocolResult, load_splits, run_protocol
 from .varlen import export_length_aware, load_variable_length_splits, retrace_fixed_length
 
@@ -71,6 +72,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     (``bindreg.varlen``; docs/varlen.md).
     """
     registry = get_registry()
+    check_model_name(model)
     baseline = registry.baselines.get(model) if model in registry.baselines else None
     if baseline is None:
         architecture = registry.architectures.get(model)
@@ -112,7 +114,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "command": " ".join(sys.argv),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    directory = Path(out) if out else Path(runs_root) / dataset_name / task / f"{model}-seed{seed}"
+    directory = Path(out) if out else run_directory(Path(runs_root), dataset_name, task, f"{model}-seed{seed}")
     if baseline is not None:
         split = dataset["split"].values
         names = dataset["name"].values[split == "test"]
@@ -147,6 +149,24 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
                          card_onehot, card_labels, analyse_motifs)
     return RunSummary(directory, metrics)
+
+
+def check_model_name(model: str) -> None:
+    """Refuse a name that is neither an architecture nor a baseline, listing both kinds."""
+    from .errors import unknown_name
+
+    registry = get_registry()
+    if model not in registry.architectures and model not in registry.baselines:
+        raise unknown_name("model", model, [*registry.architectures.names(), *registry.baselines.names()],
+                           "architectures and baselines; see `bindreg models`")
+
+
+def run_directory(root: Path, dataset: str, task: str, leaf: str) -> Path:
+    """``root/dataset/task/leaf``, each part one plain folder name: a store's ``dataset`` attribute or a
+    plugin's name never puts a run outside ``root``."""
+    for value, what in ((dataset, "dataset name"), (task, "task name"), (leaf, "run name")):
+        path_component(value, what, str(root))
+    return inside(root, Path(root) / dataset / task / leaf, "the run directory")
 
 
 def varied_lengths(dataset) -> dict:

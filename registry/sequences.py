@@ -84,6 +84,19 @@ class SequenceSet:
                                    "use 1 for bound and 0 for unbound")
         return min(map(len, self.sequences)) if self.any_length else length
 
+    def refuse_uninformative(self) -> None:
+        """Refuse input whose every sequence is only N (nothing to learn or score); warn, with the
+        count, when some are."""
+        from .validate import warn
+
+        only_n = [i for i, seq in enumerate(self.sequences) if not seq.strip("Nn")]
+        if only_n and len(only_n) == len(self.sequences):
+            raise BindregError(f"{self.origin}: every sequence ({len(only_n)}) is only N (unknown bases); "
+                               "give sequences with A, C, G, T (masked regions belong out of the input)")
+        if only_n:
+            warn(f"{self.origin}: {len(only_n)} of {len(self.sequences)} sequences are only N, first at "
+                 f"{self.where(only_n[0])}; they carry no information")
+
     @classmethod
     def concat(cls, parts: list["SequenceSet"], origin: str) -> "SequenceSet":
         labels = [p.labels for p in parts]
@@ -124,14 +137,35 @@ def decode(onehot: np.ndarray) -> list[str]:
     return [letters[row].tobytes().decode() for row in codes]
 
 
+def open_text_file(path: Path):
+    """A text handle on ``path``: gzip when its name ends in ``.gz``; a UTF-8 byte-order mark is skipped."""
+    import gzip
+
+    if str(path).lower().endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8-sig")
+    return open(path, encoding="utf-8-sig")
+
+
 def read_text_lines(path: Path):
-    """Yield ``(line_number, stripped_line)``; a binary or unreadable file is one clear error."""
+    """Yield ``(line_number, stripped_line)`` of a plain or gzipped text file; a binary, damaged or
+    unreadable file, or a folder, is one clear error."""
+    import gzip
+    import zlib
+
+    if Path(path).is_dir():
+        raise BindregError(f"{path}: is a folder, expected a file; give the file itself")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_text_file(path) as handle:
             for number, line in enumerate(handle, start=1):
+                if "\x00" in line:
+                    raise BindregError(f"{path}:{number}: holds NUL bytes, so it is not a text file; "
+                                       "give the plain-text (or gzipped) file")
                 yield number, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise BindregError(f"{path}: not a text file (byte {exc.start} is not UTF-8); "
                            "decompress it or give the plain-text file") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise BindregError(f"{path}: damaged or truncated gzip ({exc or type(exc).__name__}); "
+                           "give an intact .gz or the plain-text file") from None
     except OSError as exc:
-        raise BindregError(f"{path}: cannot read ({exc.strerror})") from None
+        raise BindregError(f"{path}: cannot read ({exc.strerror or exc})") from None
