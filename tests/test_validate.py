@@ -97,16 +97,15 @@ def test_bad_store_attributes_are_one_line(good_store, tmp_path, name, value, me
     assert not (tmp_path / "runs").exists()
 
 
-@pytest.mark.parametrize("value", ["../../../escaped", "/tmp/absolute-escape", "..", "a/b"])
+@pytest.mark.parametrize("value", ["../../../escaped", "ABSOLUTE", "..", "a/b"])
 def test_a_store_cannot_name_a_run_folder_outside_runs(good_store, tmp_path, value):
     work = tmp_path / "work"
     work.mkdir()
     store = _copy(good_store, work)
-    set_attr(store, "dataset", value)
+    set_attr(store, "dataset", str(tmp_path / "absolute-escape") if value == "ABSOLUTE" else value)
     result = invoke("run", "--model", "kmer_lr", "--data", store, "--runs", work / "a" / "b" / "runs")
     assert_one_line_error(result, str(store), "is not a plain name")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["work"]
-    assert not Path("/tmp/absolute-escape").exists()
 
 
 def test_run_directories_stay_inside_runs(tmp_path):
