@@ -181,11 +181,16 @@ def check_expectations(directory: Path, label: str, engines=("mxnet", "onnxrunti
     """Re-score ``test.expect`` with each engine; returns the largest difference per engine."""
     from .predict import load_scorer, score
 
-    expect = json.loads((Path(directory) / EXPECT).read_text())
+    try:
+        expect = json.loads((Path(directory) / EXPECT).read_text())
+        sequences = [str(r["sequence"]) for r in expect["sequences"]]
+        wanted = np.array([float(r["expected"]) for r in expect["sequences"]])
+        float(expect["atol"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BindregError(f"{label}: {EXPECT} is missing or unreadable ({type(exc).__name__}); the bundle is "
+                           "damaged, pull or publish it again") from None
     if not (Path(directory) / "model.onnx").exists():
         engines = tuple(e for e in engines if e != "onnxruntime")  # no ONNX export (bundle.json says why)
-    sequences = [r["sequence"] for r in expect["sequences"]]
-    wanted = np.array([r["expected"] for r in expect["sequences"]])
     worst = {}
     for engine in engines:
         got = score(load_scorer(directory, engine), sequences)

@@ -49,10 +49,15 @@ class Genome:
         if _is_plain_gzip(self.path):
             raise BindregError(f"{self.path}: gzip-compressed but not bgzip, so it cannot be indexed; "
                                "recompress it with `bgzip` (htslib) or decompress it with `gunzip`")
+        indexes = [Path(f"{self.path}.fai"), Path(f"{self.path}.gzi")]
+        existing = [index.exists() for index in indexes]
         try:
             # as_raw: slices are plain 0-based strings, the cheapest access path.
             self._fasta = pyfaidx.Fasta(str(self.path), as_raw=True, sequence_always_upper=True)
         except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat, ValueError, OSError) as exc:
+            for index, was_there in zip(indexes, existing):  # a failed indexing leaves nothing beside the input
+                if not was_there:
+                    index.unlink(missing_ok=True)
             message = " ".join(str(exc).split())[:200]
             raise BindregError(f"{self.path}: not an indexable FASTA genome ({message}); give a plain or "
                                "bgzip-compressed FASTA file") from None

@@ -90,28 +90,68 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
 
         return Scorer(engine, length, run_onnx, batch, both_strands=bool(info.get("both_strands")))
     if engine == "mxnet":
-        import mxnet as mx
-        from mxnet import gluon
-
-        with warnings.catch_warnings():  # "Cannot decide type for ... data": it is float32, given below
-            warnings.simplefilter("ignore", UserWarning)
-            net = gluon.SymbolBlock.imports(str(bundle / "model-symbol.json"), ["data"],
-                                            str(bundle / "model-0000.params"), ctx=mx.cpu())
+        net = import_network(bundle, "model-symbol.json", ["data"])
         return Scorer(engine, length, lambda chunk: net(mx.nd.array(chunk, dtype="float32")).asnumpy(), 1000,
                       both_strands=bool(info.get("both_strands")))
     raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
 
 
+def _json_object(path: Path, directory: Path) -> dict:
+    """A JSON object from ``path``; anything else is one line naming the file."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BindregError(f"{path}: not readable JSON ({type(exc).__name__}); the model folder {directory} is "
+                           "damaged, export or pull it again") from None
+    if not isinstance(value, dict):
+        raise BindregError(f"{path}: expected a JSON object, found {type(value).__name__}; the model folder "
+                           f"{directory} is damaged, export or pull it again")
+    return value
+
+
+def import_network(directory: Path, symbol: str, inputs: list[str]):
+    """A Gluon ``SymbolBlock`` from ``directory/symbol`` and ``model-0000.params`` on the CPU; a missing or
+    damaged file is one line naming the folder (MXNet's own errors are multi-line C++ traces)."""
+    import mxnet as mx
+    from mxnet import gluon
+
+    directory = Path(directory)
+    for name in (symbol, "model-0000.params"):
+        if not (directory / name).is_file():
+            raise BindregError(f"{directory}: no {name}; give a bundle or a finished run directory")
+    try:
+        with warnings.catch_warnings():  # "Cannot decide type for ... data": it is float32, given below
+            warnings.simplefilter("ignore", UserWarning)
+            return gluon.SymbolBlock.imports(str(directory / symbol), inputs, str(directory / "model-0000.params"),
+                                             ctx=mx.cpu())
+    except Exception as exc:  # noqa: BLE001 - MXNet raises MXNetError, ValueError, AssertionError...
+        first = next((line.strip() for line in reversed(str(exc).splitlines()) if line.strip()), type(exc).__name__)
+        raise BindregError(f"{directory}: MXNet cannot load {symbol} with model-0000.params ({first[:160]}); "
+                           "the model files are damaged, export or pull the model again") from None
+
+
 def bundle_info(directory: Path) -> dict:
-    """``bundle.json`` of a bundle, or the same facts read from a run directory's ``run.json``."""
+    """``bundle.json`` of a bundle, or the same facts read from a run directory's ``run.json``; the input
+    length is checked to be a positive whole number."""
     directory = Path(directory)
     if (directory / "bundle.json").exists():
-        return json.loads((directory / "bundle.json").read_text())
-    if (directory / "run.json").exists():
-        run = json.loads((directory / "run.json").read_text())
-        metrics = json.loads((directory / "metrics.json").read_text()) if (directory / "metrics.json").exists() else {}
-        return {"input_length": run["sequence_length"], "model": run["model"],
-                "both_strands": metrics.get("protocol", {}).get("both_strands", False)}
+        info = _json_object(directory / "bundle.json", directory)
+        source = directory / "bundle.json"
+    elif (directory / "run.json").exists():
+        run = _json_object(directory / "run.json", directory)
+        metrics = _json_object(directory / "metrics.json", directory) if (directory / "metrics.json").exists() else {}
+        protocol = metrics.get("protocol") if isinstance(metrics.get("protocol"), dict) else {}
+        info = {"input_length": run.get("sequence_length"), "model": run.get("model", "this model"),
+                "both_strands": protocol.get("both_strands", False)}
+        source = directory / "run.json"
+    else:
+        info = None
+    if info is not None:
+        length = info.get("input_length")
+        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+            raise BindregError(f"{source}: the model's input length is {length!r}, not a positive whole number; "
+                               f"the model folder {directory} is damaged, export or pull it again")
+        return info
     raise BindregError(f"{directory}: neither a model bundle (bundle.json) nor a run directory (run.json); "
                        "give a published NAME[@VERSION] pulled with `bindreg pull`, or a run directory")
 
@@ -162,6 +202,7 @@ def read_sequences(fasta: Path) -> SequenceSet:
     records = read_fasta(Path(fasta))
     if not records.sequences:
         raise BindregError(f"{fasta}: no sequences found; give a FASTA file with at least one record")
+    records.refuse_uninformative()
     for index, sequence in enumerate(records.sequences):
         # The alphabet check of SequenceSet, one record at a time (lengths may differ here).
         SequenceSet([records.names[index]], [sequence], None, records.origin, [records.lines[index]]).check()

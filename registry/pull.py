@@ -322,6 +322,10 @@ def recheck(model: str) -> dict:
     """Re-check a downloaded model: every sha256, then ``test.expect`` with both engines."""
     from .bundle import check_expectations
 
+    from .bundle import MANIFEST, verify_manifest
+
     directory = resolve_local(model)  # every sha256 (and the manifest's own, for a pulled model)
     label = str(model)
+    if not (directory / MANIFEST).exists():
+        verify_manifest(directory, label)  # refuses: a run directory is not a bundle
     return {"directory": str(directory), "worst_difference": check_expectations(directory, label)}

@@ -64,7 +64,7 @@ class SequenceSet:
                     f"{self.where(i)}: sequence {self.names[i]!r} has length {len(seq)}, expected "
                     f"{length} like the first record; give every sequence one length "
                     "(for example the central 101 bp of each peak), or train on whole sequences with --any-length")
-            if not seq and self.any_length:
+            if not seq:
                 raise BindregError(f"{self.where(i)}: sequence {self.names[i]!r} is empty; remove the record")
             raw = np.frombuffer(seq.encode("latin-1", "replace"), dtype=np.uint8)
             bad = np.flatnonzero(~_ALLOWED[raw])

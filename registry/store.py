@@ -236,6 +236,10 @@ def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
             return f"variable {name!r} has dims {dataset[name].dims}, expected {dims}"
     if dataset["onehot"].dtype != np.uint8 or list(dataset["base"].values) != list("ACGT"):
         return "onehot must be uint8 over bases A C G T"
+    if dataset["label"].dtype != np.int8:
+        return f"variable 'label' is {dataset['label'].dtype}, expected int8"
+    if dataset["split"].dtype.kind not in "UO":
+        return f"variable 'split' is {dataset['split'].dtype}, expected strings"
     label = dataset["label"].values  # int8: one byte per sequence
     if not np.isin(label, (0, 1)).all():
         return f"labels must be 0 or 1, found {sorted(set(np.unique(label).tolist()) - {0, 1})[:3]}"
