@@ -90,6 +90,8 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
 
         return Scorer(engine, length, run_onnx, batch, both_strands=bool(info.get("both_strands")))
     if engine == "mxnet":
+        import mxnet as mx
+
         net = import_network(bundle, "model-symbol.json", ["data"])
         return Scorer(engine, length, lambda chunk: net(mx.nd.array(chunk, dtype="float32")).asnumpy(), 1000,
                       both_strands=bool(info.get("both_strands")))
