@@ -41,8 +41,21 @@ def test_dvc_repro_from_a_fresh_copy_then_nothing_to_do(tmp_path):
     _sh(["git", "init", "-q"], repo, env)
     _sh(["git", "add", "-A"], repo, env)
     _sh(["git", "commit", "-qm", "copy"], repo, env)
+    dry = _sh([str(BIN / "dvc"), "repro", "--dry"], repo, env)
+    for stage in ("generate", "prepare@CTCF", "train@CTCF-1layer", "train@CTCF-pwm", "compare"):
+        assert f"Running stage '{stage}'" in dry, dry
+    assert not (repo / "data").exists() and not (repo / "runs").exists()
     first = _sh([str(BIN / "dvc"), "repro"], repo, env)
     assert "Running stage 'compare'" in first
+    # Every file the stages wrote is a declared output (or DVC's own dvc.lock and .gitignore entries),
+    # and the stamps came out byte for byte as committed.
+    status = _sh(["git", "status", "--porcelain", "--ignored", "--untracked-files=all"], repo, env)
+    declared = ("data/compendium/", "data/stores/CTCF.zarr/", "runs/cells/CTCF-1layer/", "runs/cells/CTCF-pwm/",
+                "reports/cells/CTCF-1layer/", "reports/cells/CTCF-pwm/", "runs/compare/", "reports/compare/")
+    for line in status.splitlines():
+        path = line[3:]
+        assert line[:2] in ("??", "!!") and (path in ("dvc.lock",) or path.endswith(".gitignore")
+                                              or path.startswith(declared) or path.startswith(".dvc/")), line
     assert (repo / "reports" / "compare" / "report.html").exists()
     second = _sh([str(BIN / "dvc"), "repro"], repo, env)
     assert "Running stage" not in second and "up to date" in second
