@@ -75,7 +75,7 @@ def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150, motif
 @pytest.fixture(scope="session")
 def compendium(tmp_path_factory) -> Path:
     """A small generated compendium (3 Mb genome, CTCF with co-factor YY1, 600 sites), built once."""
-    from bindreg.compendium import generate_compendium
+    from bindreg.data.compendium import generate_compendium
 
     folder = tmp_path_factory.mktemp("compendium") / "ctcf"
     generate_compendium(folder, "CTCF:YY1", genome_mb=3, sites_per_tf=600, seed=11)
@@ -123,8 +123,8 @@ def tiny_model(folder: Path, length: int = 101, seed: int = 0) -> Path:
     mutagenesis read, made in about a second."""
     import mxnet as mx
 
-    from bindreg.plugins import get_registry
-    from bindreg.varlen import retrace_fixed_length
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.varlen import retrace_fixed_length
 
     folder.mkdir(parents=True, exist_ok=True)
     mx.random.seed(seed)

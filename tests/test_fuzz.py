@@ -470,7 +470,7 @@ def model_cases(rng, count: int) -> list[Case]:
             elif kind == 5:
                 (model / "model-0000.params").unlink()
             elif kind == 6:
-                from bindreg.bundle import write_manifest
+                from bindreg.hub.bundle import write_manifest
 
                 write_manifest(model)
                 (model / "run.json").write_text((model / "run.json").read_text() + " ")
@@ -510,8 +510,8 @@ def all_cases() -> list[Case]:
 @pytest.fixture(scope="module")
 def assets(tmp_path_factory) -> Path:
     """What valid inputs cases share: a tiny real model, a genome (indexed), peaks, a VCF, a motif, a store."""
-    from bindreg.datasets import prepare
-    from bindreg.genome import Genome
+    from bindreg.data.datasets import prepare
+    from bindreg.data.genome import Genome
 
     base = tmp_path_factory.mktemp("fuzz_assets")
     tiny_model(base / "model")

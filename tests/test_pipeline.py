@@ -66,7 +66,7 @@ def test_dvc_repro_from_a_fresh_copy_then_nothing_to_do(tmp_path):
 
 
 def test_stamps_are_the_same_bytes_for_the_same_inputs(tmp_path):
-    from bindreg.stamps import stamp
+    from bindreg.experiment.stamps import stamp
 
     spec = tmp_path / "spec.json"
     spec.write_text('{"tfs": "CTCF"}')
@@ -81,7 +81,7 @@ def test_the_committed_stamps_match_the_bundled_pipeline():
     """A fresh clone's `dvc repro` rewrites pipeline/state/ with the bytes git holds (params.yaml's matrix)."""
     import tempfile
 
-    from bindreg.stamps import stamp
+    from bindreg.experiment.stamps import stamp
 
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     state = ROOT / "pipeline" / "state"

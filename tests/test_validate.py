@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError, BindregWarning
+from bindreg.core.errors import BindregError, BindregWarning
 
 from conftest import assert_one_line_error, invoke, random_sequences, tiny_model, write_genome, write_zeng_experiment
 
@@ -23,7 +23,7 @@ from conftest import assert_one_line_error, invoke, random_sequences, tiny_model
 
 @pytest.fixture(scope="module")
 def good_store(tmp_path_factory) -> Path:
-    from bindreg.datasets import prepare
+    from bindreg.data.datasets import prepare
 
     base = tmp_path_factory.mktemp("store")
     data = write_zeng_experiment(base / "toy", train=150, test=50)
@@ -109,7 +109,7 @@ def test_a_store_cannot_name_a_run_folder_outside_runs(good_store, tmp_path, val
 
 
 def test_run_directories_stay_inside_runs(tmp_path):
-    from bindreg.runs import run_directory
+    from bindreg.experiment.runs import run_directory
 
     assert run_directory(tmp_path, "ctcf", "discovery", "1layer-seed0") == tmp_path / "ctcf" / "discovery" / "1layer-seed0"
     for dataset in ("../x", "/abs", ".hidden", "a\\b", "x\x00y", ""):
@@ -162,7 +162,7 @@ def test_a_stale_fasta_index_is_refused(genome_and_peaks, tmp_path):
         records[name] = "".join(rows)
     (other / "genome.fa").write_text("".join(f">{n}\n" + "\n".join(s[i:i + 70] for i in range(0, len(s), 70)) + "\n"
                                              for n, s in records.items()))
-    from bindreg.genome import Genome
+    from bindreg.data.genome import Genome
 
     Genome(other / "genome.fa").close()
     shutil.copy(other / "genome.fa.fai", tmp_path / "genome.fa.fai")
@@ -215,7 +215,7 @@ def test_a_test_set_equal_to_training_warns_of_leakage_with_counts(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Warning: " in result.stderr and "200 of 200 test sequences also occur in the training" in result.stderr
     # The warning is kept with the store and repeated when a cached store is reused.
-    from bindreg.datasets import prepare
+    from bindreg.data.datasets import prepare
 
     with pytest.warns(BindregWarning, match="leakage"):
         prepare(str(data), "discovery", test=data)
@@ -246,12 +246,12 @@ BOM = "\ufeff"
 
 
 def test_a_byte_order_mark_is_accepted_in_every_format(tmp_path, genome_and_peaks):
-    from bindreg.compare import read_params
-    from bindreg.compendium import read_spec
-    from bindreg.datasets import load_inputs
-    from bindreg.genome import Genome
-    from bindreg.peaks import read_peaks
-    from bindreg.variants import read_vcf
+    from bindreg.experiment.compare import read_params
+    from bindreg.data.compendium import read_spec
+    from bindreg.data.datasets import load_inputs
+    from bindreg.data.genome import Genome
+    from bindreg.data.peaks import read_peaks
+    from bindreg.score.variants import read_vcf
 
     exp = write_zeng_experiment(tmp_path / "exp", train=40, test=10)
     data = exp / "train.data"
@@ -283,7 +283,7 @@ def test_a_byte_order_mark_is_accepted_in_every_format(tmp_path, genome_and_peak
 
 
 def test_gzipped_data_and_seq_files_are_read(tmp_path):
-    from bindreg.datasets import load_inputs
+    from bindreg.data.datasets import load_inputs
 
     exp = write_zeng_experiment(tmp_path / "exp", train=40, test=10)
     for name in ("train.data", "test.data"):
@@ -340,7 +340,7 @@ def test_a_corrupt_manifest_is_named_as_such(published, tmp_path, monkeypatch):
 
 
 def test_differing_hashes_are_never_shown_as_identical(tmp_path):
-    from bindreg.bundle import verify_manifest, write_manifest
+    from bindreg.hub.bundle import verify_manifest, write_manifest
 
     (tmp_path / "a.bin").write_bytes(b"x")
     manifest = write_manifest(tmp_path)
@@ -395,7 +395,7 @@ def test_compare_prints_its_plan_before_it_starts(tmp_path):
 def test_temporary_folders_of_killed_writers_are_cleaned(tmp_path):
     import subprocess
 
-    from bindreg.fsutil import atomic_directory, owner_tag
+    from bindreg.core.fsutil import atomic_directory, owner_tag
 
     dead = subprocess.run(["true"]).args and subprocess.Popen(["true"])
     dead.wait()
@@ -413,7 +413,7 @@ def test_temporary_folders_of_killed_writers_are_cleaned(tmp_path):
 
 
 def test_generate_compendium_progress_counts_whole_bases(tmp_path, capsys):
-    from bindreg.compendium import generate_compendium
+    from bindreg.data.compendium import generate_compendium
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # TqdmWarning: clamping frac
@@ -427,7 +427,7 @@ def test_generate_compendium_progress_counts_whole_bases(tmp_path, capsys):
 def test_mutagenesis_plots_1_based_positions_like_it_prints(tmp_path):
     import matplotlib.pyplot as plt
 
-    from bindreg.variants import MutationMap, mutation_figure
+    from bindreg.score.variants import MutationMap, mutation_figure
 
     result = MutationMap("ACGTA" * 4, 0.5, np.zeros((4, 20)), "windows")
     figure = mutation_figure(result)
