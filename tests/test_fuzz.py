@@ -488,6 +488,18 @@ def model_cases(rng, count: int) -> list[Case]:
     return cases
 
 
+def publish_cases(rng, count: int) -> list[Case]:
+    """``bindreg publish`` of a folder whose run.json is missing, binary, not an object or incomplete."""
+    contents = [None, b"\xff\xfe", b"[]", b"{}", b'{"model": "1layer"}', b"{", b'"run"']
+    cases = []
+    for k in range(count):
+        content = contents[k % len(contents)] if k < len(contents) else (_garbage(rng) if k % 2 else
+                                                                          contents[int(rng.integers(1, len(contents)))])
+        files = {"run/model-symbol.json": b"{}"} | ({} if content is None else {"run/run.json": content})
+        cases.append(Case(f"publish-{k}", files, ["publish", "{in}/run", "--repo", "{out}"], "{in}/run"))
+    return cases
+
+
 def sequence_argument_cases(rng, count: int) -> list[Case]:
     cases = []
     for k in range(count):
@@ -502,7 +514,8 @@ def all_cases() -> list[Case]:
     rng = np.random.default_rng(SEED)
     return (zeng_cases(rng, 60) + deepbind_cases(rng, 32) + fasta_cases(rng, 60) + label_cases(rng, 24)
             + store_cases(rng, 36) + genome_cases(rng, 27) + peaks_cases(rng, 30) + vcf_cases(rng, 24)
-            + spec_and_params_cases(rng, 28) + model_cases(rng, 36) + sequence_argument_cases(rng, 10))
+            + spec_and_params_cases(rng, 28) + model_cases(rng, 36) + sequence_argument_cases(rng, 10)
+            + publish_cases(rng, 12))
 
 
 # ---------------------------------------------------------------- the harness
@@ -563,6 +576,7 @@ def run_case(case: Case, base: Path, assets: Path, home: Path) -> list[str]:
     in_dir.mkdir(parents=True)
     out_dir.mkdir()
     for relative, data in case.files.items():
+        (in_dir / relative).parent.mkdir(parents=True, exist_ok=True)
         if data is DIR:
             (in_dir / relative).mkdir()
         else:

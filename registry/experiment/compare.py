@@ -96,7 +96,7 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
             runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
             for size in runs_for_size:
                 key = job_key(model, sha, task, settings, seed, size)
-                leaf = f"{model}{'' if size is None else f'-n{size}'}-{key}"
+                leaf = path_component(f"{model}{'' if size is None else f'-n{size}'}-{key}", "run name", model)
                 target = f"{str(runs).rstrip('/')}/{name}/{task}/{leaf}"
                 if _read_finished(target) is None:
                     target = next((found for found in (f"{root}/{name}/{task}/{leaf}" for root in reuse)

@@ -159,8 +159,12 @@ def publish(run_dir: Path, repo: Path = Path("."), name: str | None = None, vers
     run_dir = Path(run_dir)
     if not (run_dir / "run.json").exists():
         raise BindregError(f"{run_dir}: not a run directory (no run.json); give one that `bindreg run` wrote")
-    run = json.loads((run_dir / "run.json").read_text())
-    name = check_name(name or artifact_name(run["model"], run["dataset"]))
+    try:
+        run = json.loads((run_dir / "run.json").read_text())
+        name = check_name(name or artifact_name(str(run["model"]), str(run["dataset"])))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise BindregError(f"{run_dir / 'run.json'}: unreadable or incomplete ({type(exc).__name__}: {exc}); "
+                           "give a finished run directory that `bindreg run` wrote") from None
     if version is not None and not re.fullmatch(r"v\d+\.\d+\.\d+", version):
         raise BindregError(f"version {version!r} is not semantic; give it as vMAJOR.MINOR.PATCH, e.g. v1.0.0")
     root = project_root(repo)
