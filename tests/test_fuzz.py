@@ -317,7 +317,7 @@ def genome_cases(rng, count: int) -> list[Case]:
     cases = []
     for k in range(count):
         text, records = _genome_text(rng)
-        kind = k % 9
+        kind = k % 10
         peaks = _text(_peak_rows())
         files = {"genome.fa": text, "peaks.narrowPeak": peaks}
         needle = "{in}/genome.fa"
@@ -342,6 +342,10 @@ def genome_cases(rng, count: int) -> list[Case]:
             files["genome.fa"] = text.replace(b">chr2", b">chr1")  # the same name twice
         elif kind == 8:
             files["genome.fa"] = text.replace(b"\n", b"\nACGTRYKM\n", 3)  # lines of unequal width
+        elif kind == 9:
+            lines = text.split(b"\n")
+            lines.insert(3, b"")  # a blank line inside chr1's sequence
+            files["genome.fa"] = b"\n".join(lines)
         command = ["data", "prepare", "--genome", "{in}/genome.fa", "--peaks", "{in}/peaks.narrowPeak", "-o",
                    "{out}/s.zarr", "-q"]
         if k % 3 == 2 and kind not in (6,):
@@ -513,7 +517,7 @@ def sequence_argument_cases(rng, count: int) -> list[Case]:
 def all_cases() -> list[Case]:
     rng = np.random.default_rng(SEED)
     return (zeng_cases(rng, 60) + deepbind_cases(rng, 32) + fasta_cases(rng, 60) + label_cases(rng, 24)
-            + store_cases(rng, 36) + genome_cases(rng, 27) + peaks_cases(rng, 30) + vcf_cases(rng, 24)
+            + store_cases(rng, 36) + genome_cases(rng, 30) + peaks_cases(rng, 30) + vcf_cases(rng, 24)
             + spec_and_params_cases(rng, 28) + model_cases(rng, 36) + sequence_argument_cases(rng, 10)
             + publish_cases(rng, 12))
 

@@ -150,6 +150,9 @@ def apply_label_file(sequences: SequenceSet, path: Path) -> SequenceSet:
             by_name[name], first_line[name] = label, n
         if repeated:
             warn(f"{path}: {repeated} name(s) are listed more than once (with the same label); each is used once")
+        unused = len(set(by_name) - set(sequences.names))
+        if unused:
+            warn(f"{path}: {unused} labelled name(s) match no sequence in {sequences.origin}; they are ignored")
         labels = []
         for i, name in enumerate(sequences.names):
             if name not in by_name:

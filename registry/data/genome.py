@@ -54,13 +54,14 @@ class Genome:
         try:
             # as_raw: slices are plain 0-based strings, the cheapest access path.
             self._fasta = pyfaidx.Fasta(str(self.path), as_raw=True, sequence_always_upper=True)
-        except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat, ValueError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - pyfaidx raises FastaIndexingError, ValueError, RuntimeError...
             for index, was_there in zip(indexes, existing):  # a failed indexing leaves nothing beside the input
                 if not was_there:
                     index.unlink(missing_ok=True)
             message = " ".join(str(exc).split())[:200]
             raise BindregError(f"{self.path}: not an indexable FASTA genome ({message}); give a plain or "
-                               "bgzip-compressed FASTA file") from None
+                               "bgzip-compressed FASTA file, every line of a record the same width, no blank "
+                               "lines") from None
         self.lengths = {name: len(record) for name, record in self._fasta.records.items()}
         if not self.lengths:
             raise BindregError(f"{self.path}: no sequences found; is this a FASTA file?")

@@ -298,7 +298,7 @@ def read_params(path: Path) -> dict:
     if "models" in chosen and not (isinstance(chosen["models"], list) and chosen["models"]
                                    and all(isinstance(m, str) and m for m in chosen["models"])):
         raise BindregError(f"{path}: models must be a non-empty list of model names")
-    if "budget" in chosen and chosen["budget"] not in BUDGETS:
+    if "budget" in chosen and (not isinstance(chosen["budget"], str) or chosen["budget"] not in BUDGETS):
         raise BindregError(f"{path}: budget {chosen['budget']!r} is not one of {', '.join(BUDGETS)}")
     if "seed" in chosen and (not isinstance(chosen["seed"], int) or isinstance(chosen["seed"], bool)):
         raise BindregError(f"{path}: seed {chosen['seed']!r} is not a whole number")
