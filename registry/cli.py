@@ -460,7 +460,7 @@ def mutagenesis(
 
     result = mutate(model, sequence, engine.value, mode.value)
     table = out.with_suffix(".tsv")
-    write_mutation_map(result, table, out)
+    write_mutation_map(result, table, out, inputs=(sequence,) if len(sequence) < 4096 else ())
     strongest = np.unravel_index(np.argmin(result.delta), result.delta.shape)
     typer.echo(f"P(bound) {result.reference_score:.4f} ({result.mode} scoring); strongest loss "
                f"{result.delta[strongest]:+.4f} at position {strongest[1] + 1} "

@@ -504,6 +504,30 @@ def publish_cases(rng, count: int) -> list[Case]:
     return cases
 
 
+def output_cases(rng, count: int) -> list[Case]:
+    """An output option naming an input file, a folder of someone's data, or a path under a file: refused
+    before any work, nothing replaced."""
+    cases = []
+    fasta = _text(_fasta_lines(rng, 30))
+    targets = [("{in}/peaks.fa", "{in}/peaks.fa"), ("{in}/data", "{in}/data"), ("{in}/peaks.fa/sub", "{in}/peaks.fa")]
+    commands = [
+        lambda o: ["data", "encode", "{in}/peaks.fa", "-o", o],
+        lambda o: ["run", "--model", "kmer_lr", "--data", "{in}/peaks.fa", "--out", o, "-q"],
+        lambda o: ["compare", "-d", "{in}/peaks.fa", "-m", "kmer_lr", "--sizes", "", "--runs", "{out}/runs", "-o", o, "-q"],
+        lambda o: ["data", "generate-compendium", o, "--genome-mb", "0.2", "--sites", "10", "-q"],
+        lambda o: ["predict", "{assets}/model", "{in}/peaks.fa", "-o", o + ("/x" if o.endswith("data") else "")],
+        lambda o: ["data", "prepare", "--genome", "{assets}/genome.fa", "--peaks", "{assets}/peaks.narrowPeak", "-o", o, "-q"],
+    ]
+    for k in range(count):
+        target, needle = targets[k % len(targets)]
+        command = commands[(k // len(targets)) % len(commands)](target)
+        if command[0] == "predict" and target == "{in}/data":
+            command[-1], needle = "{in}/data", "{in}/data"  # a folder given as the output file
+        files = {"peaks.fa": fasta, "data/notes.txt": b"someone's data\n"}
+        cases.append(Case(f"output-{k}-{command[0]}", files, command, needle))
+    return cases
+
+
 def sequence_argument_cases(rng, count: int) -> list[Case]:
     cases = []
     for k in range(count):
@@ -519,7 +543,7 @@ def all_cases() -> list[Case]:
     return (zeng_cases(rng, 60) + deepbind_cases(rng, 32) + fasta_cases(rng, 60) + label_cases(rng, 24)
             + store_cases(rng, 36) + genome_cases(rng, 30) + peaks_cases(rng, 30) + vcf_cases(rng, 24)
             + spec_and_params_cases(rng, 28) + model_cases(rng, 36) + sequence_argument_cases(rng, 10)
-            + publish_cases(rng, 12))
+            + publish_cases(rng, 12) + output_cases(rng, 18))
 
 
 # ---------------------------------------------------------------- the harness

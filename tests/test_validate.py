@@ -434,3 +434,24 @@ def test_mutagenesis_plots_1_based_positions_like_it_prints(tmp_path):
     heat = figure.axes[1]
     assert heat.get_xlim() == (0.5, 20.5) and "1-based" in heat.get_xlabel()
     plt.close(figure)
+
+
+# ---------------------------------------------------------------- outputs never replace what is not theirs
+
+def test_an_output_path_never_replaces_an_input_or_someone_elses_folder(tmp_path, monkeypatch):
+    fasta = _fasta(tmp_path / "peaks.fa", random_sequences(40, seed=2))
+    before = fasta.read_bytes()
+    assert_one_line_error(invoke("data", "encode", fasta, "-o", fasta), str(fasta), "is not a folder")
+    assert fasta.read_bytes() == before
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "thesis.tex").write_text("years of work")
+    monkeypatch.chdir(mine)
+    for args in (["compare", "-d", fasta, "-m", "kmer_lr", "--sizes", "", "--runs", tmp_path / "runs", "-o", "."],
+                 ["data", "generate-compendium", ".", "--genome-mb", "0.2", "--sites", "10"],
+                 ["run", "--model", "kmer_lr", "--data", fasta, "--out", "."]):
+        assert_one_line_error(invoke(*args), "is not an earlier output of this command", "nothing was replaced")
+    assert (mine / "thesis.tex").read_text() == "years of work"
+    model = tiny_model(tmp_path / "model")
+    assert_one_line_error(invoke("predict", model, fasta, "-o", fasta), "is also an input")
+    assert fasta.read_bytes() == before

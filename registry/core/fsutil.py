@@ -56,10 +56,15 @@ def clean_stale(folder: Path, prefix: str, suffixes: tuple[str, ...] = (".tmp", 
 
 
 @contextlib.contextmanager
-def atomic_directory(target: Path):
+def atomic_directory(target: Path, replaces: tuple[str, ...] = ()):
     """Yield a temporary sibling directory; on success it replaces ``target`` in one rename.
-    Temporary siblings of ``target`` left by killed processes are deleted first."""
+    Temporary siblings of ``target`` left by killed processes are deleted first.
+
+    ``replaces``: file names of which an existing ``target`` must hold one to be replaced (the proof
+    that it is an earlier output of the same kind); an empty folder is always replaceable. Anything
+    else there (a file, the current folder, someone's data) is refused in one line, never deleted."""
     target = Path(target)
+    check_replaceable(target, replaces)
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(target.parent, f".{target.name}.")
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.{owner_tag()}.", suffix=".tmp", dir=target.parent))
@@ -77,8 +82,50 @@ def atomic_directory(target: Path):
         raise
 
 
-def write_bytes_atomic(path: Path, data: bytes) -> None:
+def check_output_file(path: Path, inputs: tuple = ()) -> None:
+    """Refuse (one line) an output file path that is a folder, lies under a file, or is one of ``inputs``."""
+    from .errors import BindregError
+
     path = Path(path)
+    if path.is_dir():
+        raise BindregError(f"{path}: is a folder; give a file path for this output (nothing was written)")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise BindregError(f"{parent}: is a file, so {path} cannot be written inside it; give another path")
+            break
+    for given in inputs:
+        if given is not None and Path(given).exists() and path.exists() and os.path.samefile(path, given):
+            raise BindregError(f"{path}: is also an input of this command; give another output path "
+                               "(nothing was written)")
+
+
+def check_replaceable(target: Path, replaces: tuple[str, ...]) -> None:
+    """Refuse (one line) an existing ``target`` that is not an empty folder nor holds one of ``replaces``."""
+    from .errors import BindregError
+
+    for parent in target.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                raise BindregError(f"{parent}: is a file, so {target} cannot be written inside it; give another "
+                                   "path (nothing was written)")
+            break
+    if not (target.exists() or target.is_symlink()):
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise BindregError(f"{target}: exists and is not a folder; give a new path for the output "
+                           "(nothing was replaced)")
+    if replaces and not any((target / name).exists() for name in replaces) and any(target.iterdir()):
+        raise BindregError(f"{target}: exists and is not an earlier output of this command (it has no "
+                           f"{' or '.join(replaces)}); give a new or empty folder, or delete it yourself "
+                           "(nothing was replaced)")
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    from .errors import BindregError
+
+    path = Path(path)
+    check_output_file(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

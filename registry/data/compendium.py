@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import BindregError
-from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic, write_text_atomic
+from ..core.fsutil import atomic_directory, check_replaceable, sha256_file, write_json_atomic, write_text_atomic
 from .genome import Genome, write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
 
@@ -183,6 +183,7 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
 
     ``tfs``: comma-separated ``TF`` or ``TF:COFACTOR`` (JASPAR names). Returns the manifest.
     """
+    check_replaceable(Path(outdir), ("compendium.json",))
     pairs = parse_tfs(tfs)
     lengths = chromosome_lengths(genome_mb)
     names = [f"chr{i + 1}" for i in range(len(lengths))]
@@ -206,7 +207,7 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
                     yield chunk
             yield name, blocks()
 
-    with atomic_directory(Path(outdir)) as scratch:
+    with atomic_directory(Path(outdir), replaces=("compendium.json",)) as scratch:
         write_fasta(scratch / genome_name, records(), bgzip=bgzip)
         # Index now, so that readers (data prepare) never write into this folder (a DVC output).
         Genome(scratch / genome_name).close()

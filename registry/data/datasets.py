@@ -24,7 +24,8 @@ from .formats import apply_label_file
 from ..core.fsutil import sha256_file
 from ..host.plugins import get_registry
 from ..core.sequences import SequenceSet
-from .store import build_dataset, open_store, repeat_warnings, write_store
+from .store import STORE_MARKERS, build_dataset, open_store, repeat_warnings, write_store
+from ..core.fsutil import check_replaceable
 from ..core.validate import input_file, path_component
 
 
@@ -182,6 +183,7 @@ def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None 
     cached = _cached(target, key, refresh)
     if cached is not None:
         return target, cached
+    check_replaceable(target, STORE_MARKERS)  # before the work, not after it
     rng = np.random.default_rng(split_seed)
     inputs.train = task.label(inputs.train, rng)
     inputs.test = task.label(inputs.test, rng) if inputs.test is not None else None
@@ -230,6 +232,7 @@ def _prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int, 
     cached = _cached(target, key, refresh)
     if cached is not None:
         return target, cached
+    check_replaceable(target, STORE_MARKERS)
     built = task.from_genome(inputs, np.random.default_rng(split_seed))
     provenance = {**built.provenance, **task.provenance, "task": task_name, "options": options,
                   "split_seed": split_seed, "bindreg_version": __version__}

@@ -31,6 +31,8 @@ from ..core.validate import warn
 from ..core.sequences import SequenceSet, one_hot, one_hot_padded
 
 FORMAT_VERSION = 1
+#: An existing folder holding one of these is a Zarr store, which a new store may replace.
+STORE_MARKERS = (".zmetadata", ".zgroup")
 SPLITS = ("train", "valid", "test")
 CHUNK_SAMPLES = 8192
 #: Rows of the small per-sample columns (label, split) read at a time when hashing or validating.
@@ -171,7 +173,7 @@ def write_store(dataset: xr.Dataset, path: Path, chunk_samples: int = CHUNK_SAMP
     from ..core.fsutil import atomic_directory
 
     length = dataset.sizes["position"]
-    with atomic_directory(Path(path)) as scratch:
+    with atomic_directory(Path(path), replaces=STORE_MARKERS) as scratch:
         dataset.to_zarr(scratch, mode="w", consolidated=True,
                         encoding={"onehot": {"chunks": (chunk_samples, 4, length)}})
     return Path(path)

@@ -247,6 +247,9 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
     ``announce(text)`` is told the plan (runs to do, reused, data-size runs) before anything runs."""
     from .report import write_report
 
+    from ..core.fsutil import check_replaceable
+
+    check_replaceable(Path(out), ("summary.json", "report.md"))  # before the runs, not after them
     jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs,
                 tuple(reuse_stores(reuse)))
     if not _is_url(runs):

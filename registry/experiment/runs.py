@@ -39,13 +39,17 @@ from ..data.datasets import prepare
 from ..train.devices import context
 from ..core.errors import BindregError
 from ..train.evaluation import binary_metrics, curves
-from ..core.fsutil import atomic_directory, write_json_atomic
+from ..core.fsutil import atomic_directory, check_replaceable, write_json_atomic
 from ..host.plugins import get_registry
 from ..data.store import SPLITS, counts, provenance, split_codes
 from ..train.streaming import DataPath, choose_path, stream_splits
 from ..train.training import Protocol, ProtocolResult, load_splits, run_protocol
 from ..train.varlen import export_length_aware, load_variable_length_splits, retrace_fixed_length
 from ..core.validate import inside, path_component
+
+
+#: An existing folder holding one of these is an earlier run, which a new run may replace.
+RUN_MARKERS = ("run.json", "metrics.json")
 
 
 @dataclass
@@ -85,6 +89,8 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         raise BindregError(f"options {options} apply to baselines ({', '.join(registry.baselines.names())}), "
                            f"not to the network {model!r}; drop --option")
     registry.tasks.get(task)
+    if out is not None:
+        check_replaceable(Path(out), RUN_MARKERS)  # before the data are prepared, not after training
     ctx = context(device)
     started = time.perf_counter()
     store_path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test,
@@ -115,6 +121,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     directory = Path(out) if out else run_directory(Path(runs_root), dataset_name, task, f"{model}-seed{seed}")
+    check_replaceable(directory, RUN_MARKERS)  # before training, not after it
     if baseline is not None:
         split = dataset["split"].values
         names = dataset["name"].values[split == "test"]
@@ -242,7 +249,7 @@ def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: 
 
 def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, test_names, test_labels,
                               scores) -> None:
-    with atomic_directory(directory) as scratch:
+    with atomic_directory(directory, replaces=RUN_MARKERS) as scratch:
         write_json_atomic(scratch / "metrics.json", metrics)
         write_json_atomic(scratch / "run.json", identity)
         _write_test_scores(scratch, test_names, test_labels, scores)
@@ -276,7 +283,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                          test_names: np.ndarray, test_labels: np.ndarray, card_onehot: np.ndarray,
                          card_labels: np.ndarray, analyse_motifs: bool = True) -> None:
     """``card_onehot``/``card_labels``: the leading test rows the model card's motifs are read from."""
-    with atomic_directory(directory) as scratch:
+    with atomic_directory(directory, replaces=RUN_MARKERS) as scratch:
         write_json_atomic(scratch / "metrics.json", metrics)
         write_json_atomic(scratch / "run.json", identity)
         with open(scratch / "search.jsonl", "w") as out:

@@ -61,7 +61,7 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
     run = json.loads((run_dir / "run.json").read_text())
     metrics = json.loads((run_dir / "metrics.json").read_text())
     length = int(run["sequence_length"])
-    with atomic_directory(out) as scratch:
+    with atomic_directory(out, replaces=("bundle.json", MANIFEST)) as scratch:
         for file in ("model-symbol.json", "model-0000.params", VARLEN_SYMBOL, *CARD_ASSETS):
             if (run_dir / file).exists():
                 shutil.copyfile(run_dir / file, scratch / file)

@@ -207,7 +207,7 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
             _check_manifest_sha(unpacked / "manifest.json", meta, label)
             verify_manifest(unpacked, label)
             worst = check_expectations(unpacked, label)
-            with atomic_directory(target) as final:
+            with atomic_directory(target, replaces=(ORIGIN, "manifest.json")) as final:
                 for file in unpacked.iterdir():
                     shutil.copyfile(file, final / file.name)
                 write_json_atomic(final / ORIGIN, {"name": name, "version": version, "repo": str(repo or root),

@@ -253,6 +253,10 @@ def predict_fasta_with_mode(model: str, fasta: Path, engine: str = "mxnet", out:
     from ..core.fsutil import write_text_atomic
     from ..hub.pull import resolve_local
 
+    from ..core.fsutil import check_output_file
+
+    if out is not None:
+        check_output_file(Path(out), (fasta,))
     directory = resolve_local(model)
     records = read_sequences(fasta)
     scores, chosen = score_sequences(directory, records.sequences, engine, mode, stride)

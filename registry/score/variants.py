@@ -118,6 +118,10 @@ def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, 
     from .predict import bundle_info, score_sequences
     from ..hub.pull import resolve_local
 
+    from ..core.fsutil import check_output_file
+
+    if out is not None:
+        check_output_file(Path(out), (vcf, fasta))
     directory = resolve_local(model)
     length = int(bundle_info(directory)["input_length"])
     variants = read_vcf(vcf)
@@ -217,8 +221,15 @@ def read_sequence_argument(value: str) -> str:
     return sequence
 
 
-def write_mutation_map(result: MutationMap, table: Path, picture: Path | None, title: str = "") -> None:
-    """``table``: position, ref, the four deltas and importance (TSV); ``picture``: the drawn map (PNG)."""
+def write_mutation_map(result: MutationMap, table: Path, picture: Path | None, title: str = "",
+                       inputs: tuple = ()) -> None:
+    """``table``: position, ref, the four deltas and importance (TSV); ``picture``: the drawn map (PNG).
+    Neither may be a folder or one of ``inputs``."""
+    from ..core.fsutil import check_output_file
+
+    for path in (table, picture):
+        if path is not None:
+            check_output_file(Path(path), inputs)
     lines = ["position\tref\t" + "\t".join(f"delta_{b}" for b in BASES) + "\timportance"]
     for position, base in enumerate(result.sequence):
         values = "\t".join(f"{result.delta[row, position]:.6g}" for row in range(4))
