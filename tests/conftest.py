@@ -124,7 +124,7 @@ def tiny_model(folder: Path, length: int = 101, seed: int = 0) -> Path:
     import mxnet as mx
 
     from bindreg.host.plugins import get_registry
-    from bindreg.train.varlen import retrace_fixed_length
+    from bindreg.train.tracing import retrace_fixed_length
 
     folder.mkdir(parents=True, exist_ok=True)
     mx.random.seed(seed)

@@ -340,7 +340,8 @@ def test_a_corrupt_manifest_is_named_as_such(published, tmp_path, monkeypatch):
 
 
 def test_differing_hashes_are_never_shown_as_identical(tmp_path):
-    from bindreg.hub.bundle import verify_manifest, write_manifest
+    from bindreg.hub.bundle import write_manifest
+    from bindreg.score.bundles import verify_manifest
 
     (tmp_path / "a.bin").write_bytes(b"x")
     manifest = write_manifest(tmp_path)
@@ -425,15 +426,12 @@ def test_generate_compendium_progress_counts_whole_bases(tmp_path, capsys):
 
 
 def test_mutagenesis_plots_1_based_positions_like_it_prints(tmp_path):
-    import matplotlib.pyplot as plt
-
     from bindreg.score.variants import MutationMap, mutation_figure
 
     result = MutationMap("ACGTA" * 4, 0.5, np.zeros((4, 20)), "windows")
     figure = mutation_figure(result)
     heat = figure.axes[1]
     assert heat.get_xlim() == (0.5, 20.5) and "1-based" in heat.get_xlabel()
-    plt.close(figure)
 
 
 # ---------------------------------------------------------------- outputs never replace what is not theirs

@@ -31,12 +31,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ..core.errors import BindregError
+from ..core.record import read_run
 from ..core.fsutil import atomic_directory, sha256_file, write_bytes_atomic, write_json_atomic
-from ..train.varlen import VARLEN_SYMBOL
+from ..score.bundles import LOCAL_FILES, MANIFEST, verify_manifest  # noqa: F401 (re-exported)
+from ..score.whole import VARLEN_SYMBOL
 
-MANIFEST = "manifest.json"
-#: Files that a download adds beside a bundle (where it came from); not part of the bundle.
-LOCAL_FILES = ("origin.json",)
 EXPECT = "test.expect"
 #: Files copied from the run directory when present (the card's pictures and tables).
 CARD_ASSETS = ("card.md", "motif_logos.png", "motifs.tsv", "curves.png")
@@ -55,12 +54,11 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
     from ..score.predict import load_scorer, score
 
     run_dir = Path(run_dir)
-    for required in ("run.json", "metrics.json", "model-symbol.json", "model-0000.params", "card.md"):
+    record = read_run(run_dir)
+    for required in ("model-symbol.json", "model-0000.params", "card.md"):
         if not (run_dir / required).exists():
             raise BindregError(f"{run_dir}: no {required}; give a finished run directory (bindreg run writes one)")
-    run = json.loads((run_dir / "run.json").read_text())
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    length = int(run["sequence_length"])
+    run, metrics, length = record.run, record.metrics, record.sequence_length
     with atomic_directory(out, replaces=("bundle.json", MANIFEST)) as scratch:
         for file in ("model-symbol.json", "model-0000.params", VARLEN_SYMBOL, *CARD_ASSETS):
             if (run_dir / file).exists():
@@ -73,7 +71,7 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
             "output": "two logits (N, 2); P(bound) = softmax(logits)[:, 1]",
             "test": {k: metrics["test"][k] for k in ("auroc", "auprc", "accuracy")},
             "budget": metrics["protocol"]["budget"], "versions": run["versions"],
-            "both_strands": metrics["protocol"].get("both_strands", False),
+            "both_strands": record.both_strands,
             "store_content_sha256": run["store_content_sha256"], "created_at": run["created_at"],
             "onnx": onnx_note is None, **({"onnx_note": onnx_note} if onnx_note else {}),
             "any_length": (scratch / VARLEN_SYMBOL).exists(),
@@ -140,41 +138,6 @@ def write_manifest(directory: Path) -> dict:
     manifest = {"algorithm": "sha256", "files": files}
     write_json_atomic(Path(directory) / MANIFEST, manifest)
     return manifest
-
-
-def verify_manifest(directory: Path, label: str) -> dict:
-    """Check every file against ``manifest.json``; the first difference is one error naming the file."""
-    directory = Path(directory)
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-        listed = manifest["files"]
-        if not isinstance(listed, dict) or not all(isinstance(f, dict) and Path(n).name == n and n not in ("", ".", "..")
-                                                   for n, f in listed.items()):
-            raise ValueError("files must map plain file names to their facts")
-    except (OSError, ValueError, KeyError, TypeError):
-        raise BindregError(f"{label}: {MANIFEST} is missing or unreadable; the bundle is damaged, "
-                           "publish it again") from None
-    present = {p.name for p in directory.iterdir()
-               if p.is_file() and p.name != MANIFEST and p.name not in LOCAL_FILES}
-    for extra in sorted(present - set(listed)):
-        raise BindregError(f"{label}: {extra} is not in {MANIFEST}; the bundle was altered, nothing was kept")
-    for file, facts in sorted(listed.items()):
-        path = directory / file
-        if not path.exists():
-            raise BindregError(f"{label}: {file} listed in {MANIFEST} is missing; the bundle is incomplete")
-        actual = sha256_file(path)
-        if actual != facts.get("sha256"):
-            wanted, got = _distinct_prefixes(str(facts.get("sha256")), actual)
-            raise BindregError(f"{label}: {file} does not match its sha256 in {MANIFEST} (expected {wanted}..., "
-                               f"got {got}...); the copy or the manifest is corrupt, nothing was kept")
-    return manifest
-
-
-def _distinct_prefixes(first: str, second: str, least: int = 12) -> tuple[str, str]:
-    """Prefixes of two hashes long enough to differ (never two identical short hashes in a message)."""
-    same = next((i for i, (a, b) in enumerate(zip(first, second)) if a != b), min(len(first), len(second)))
-    width = max(least, same + 4)
-    return first[:width], second[:width]
 
 
 def check_expectations(directory: Path, label: str, engines=("mxnet", "onnxruntime")) -> dict[str, float]:
