@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bindreg.data.store import open_store
 
@@ -52,6 +53,7 @@ def _leftovers(*folders: Path) -> list[Path]:
             if p.name.endswith((".tmp", ".old")) or (p.parent.name == ".inflight")]
 
 
+@pytest.mark.slow
 def test_runs_killed_at_random_moments_leave_nothing_partial_and_a_rerun_succeeds(tmp_path, capsys):
     data = write_zeng_experiment(tmp_path / "toy", train=400, test=100)
     runs, home = tmp_path / "runs", tmp_path / "home"
@@ -66,10 +68,12 @@ def test_runs_killed_at_random_moments_leave_nothing_partial_and_a_rerun_succeed
     # Each command is killed once at a random moment of its duration and once at a random moment
     # (0-20 ms) after it starts writing a store or a run (a temporary folder appears).
     for command, while_writing in ((run, False), (run, True), (compare, False), (compare, True)):
+        earlier = set(_leftovers(runs, home))
         process = _start(command, home)
         if while_writing:
             deadline = time.perf_counter() + 2 * duration
-            while process.poll() is None and not _leftovers(runs, home) and time.perf_counter() < deadline:
+            while process.poll() is None and time.perf_counter() < deadline and \
+                    not set(_leftovers(runs, home)) - earlier:
                 time.sleep(0.01)
             time.sleep(float(rng.uniform(0.0, 0.02)))
         else:

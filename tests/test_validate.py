@@ -310,6 +310,7 @@ def _pull_in_process(published, home: Path, monkeypatch):
     return home / "models" / published["name"] / "v0.0.1"
 
 
+@pytest.mark.slow
 def test_a_flipped_byte_in_a_pulled_model_stops_predict_and_pull_repairs_it(published, tmp_path, monkeypatch):
     cached = _pull_in_process(published, tmp_path / "home", monkeypatch)
     fasta = _fasta(tmp_path / "x.fa", random_sequences(3))
@@ -326,6 +327,7 @@ def test_a_flipped_byte_in_a_pulled_model_stops_predict_and_pull_repairs_it(publ
     assert invoke("predict", published["name"], fasta).exit_code == 0
 
 
+@pytest.mark.slow
 def test_a_corrupt_manifest_is_named_as_such(published, tmp_path, monkeypatch):
     cached = _pull_in_process(published, tmp_path / "home", monkeypatch)
     manifest = cached / "manifest.json"
@@ -380,6 +382,7 @@ def test_a_bad_character_is_reported_at_its_own_line(tmp_path):
 
 # ---------------------------------------------------------------- surprises
 
+@pytest.mark.slow
 def test_compare_prints_its_plan_before_it_starts(tmp_path):
     data = write_zeng_experiment(tmp_path / "exp", train=200, test=50)
     result = invoke("compare", "-d", data, "-m", "kmer_lr", "--size-models", "kmer_lr", "--sizes", "100,100000",

@@ -165,7 +165,8 @@ def run_job(job: Job) -> dict:
     else:
         scratch_root = Path(job.target).parent / ".inflight"
         scratch_root.mkdir(parents=True, exist_ok=True)
-        clean_stale(scratch_root, f"{job.key}.", suffixes=())  # attempts of this job whose process was killed
+        for prefix in (f"{job.key}.", f".{job.key}."):  # attempts of this job whose process was killed
+            clean_stale(scratch_root, prefix, suffixes=())
     scratch = scratch_root / f"{job.key}.{owner_tag()}.{uuid.uuid4().hex[:8]}"
     try:
         run(job.model, job.task, job.store, job.protocol, seed=job.seed, out=scratch,
