@@ -80,7 +80,7 @@ def mutagenesis(
 
     result = mutate(model, sequence, engine, mode)
     table = out.with_suffix(".tsv")
-    write_mutation_map(result, table, out)
+    write_mutation_map(result, table, out, inputs=(sequence,) if len(sequence) < 4096 else ())
     delta, position, ref, alt = result.strongest_loss()
     typer.echo(f"P(bound) {result.reference_score:.4f} ({result.mode} scoring); strongest loss {delta:+.4f} at "
                f"position {position} ({ref}>{alt}) -> {out}, {table}")

@@ -17,6 +17,9 @@ mean delta of the three changes at that position).
 
 from __future__ import annotations
 
+import gzip
+import zlib
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,9 +53,9 @@ def read_vcf(path: Path) -> list[Variant]:
     """
     from ..core.fsutil import open_text
 
-    path = Path(path)
-    if not path.exists():
-        raise BindregError(f"{path}: VCF file not found")
+    from ..core.validate import input_file
+
+    path = input_file(path, "VCF")
     variants: list[Variant] = []
     try:
         with open_text(path) as handle:
@@ -61,8 +64,8 @@ def read_vcf(path: Path) -> list[Variant]:
                 if not line or line.startswith("#"):
                     continue
                 variants.extend(_parse_record(line, f"{path}:{number}", number))
-    except UnicodeDecodeError:
-        raise BindregError(f"{path}: not a text VCF; give a plain or gzip-compressed .vcf") from None
+    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error):
+        raise BindregError(f"{path}: not a text VCF or a damaged .gz; give a plain or gzip-compressed .vcf") from None
     if not variants:
         raise BindregError(f"{path}: no variant records found; give a VCF with CHROM POS ID REF ALT columns")
     return variants
@@ -115,6 +118,10 @@ def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, 
     from .bundles import bundle_info, resolve_local
     from .predict import score_sequences
 
+    from ..core.fsutil import check_output_file
+
+    if out is not None:
+        check_output_file(Path(out), (vcf, fasta))
     directory = resolve_local(model)
     length = int(bundle_info(directory)["input_length"])
     variants = read_vcf(vcf)
@@ -223,8 +230,15 @@ def read_sequence_argument(value: str) -> str:
     return sequence
 
 
-def write_mutation_map(result: MutationMap, table: Path, picture: Path | None, title: str = "") -> None:
-    """``table``: position, ref, the four deltas and importance (TSV); ``picture``: the drawn map (PNG)."""
+def write_mutation_map(result: MutationMap, table: Path, picture: Path | None, title: str = "",
+                       inputs: tuple = ()) -> None:
+    """``table``: position, ref, the four deltas and importance (TSV); ``picture``: the drawn map (PNG).
+    Neither may be a folder or one of ``inputs``."""
+    from ..core.fsutil import check_output_file
+
+    for path in (table, picture):
+        if path is not None:
+            check_output_file(Path(path), inputs)
     lines = ["position\tref\t" + "\t".join(f"delta_{b}" for b in BASES) + "\timportance"]
     for position, base in enumerate(result.sequence):
         values = "\t".join(f"{result.delta[row, position]:.6g}" for row in range(4))
@@ -237,28 +251,36 @@ def write_mutation_map(result: MutationMap, table: Path, picture: Path | None, t
 def _draw(result: MutationMap, picture: Path, title: str) -> None:
     import io
 
+    from ..core.fsutil import write_bytes_atomic
+
+    figure = mutation_figure(result, title)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=110)
+    write_bytes_atomic(picture, buffer.getvalue())
+
+
+def mutation_figure(result: MutationMap, title: str = ""):
+    """The map as a matplotlib figure: logo above, heat map below, positions 1-based as in the TSV
+    and the printed summary."""
     import logomaker
     import pandas as pd
 
     from ..core.figures import new_figure
-    from ..core.fsutil import write_bytes_atomic
 
     length = len(result.sequence)
     width = min(max(6.0, length * 0.12), 40.0)
     figure = new_figure(figsize=(width, 3.6))
     logo_axis, heat_axis = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.2]})
-    letters = pd.DataFrame(0.0, index=range(length), columns=list(BASES))
-    for position, base in enumerate(result.sequence):
+    letters = pd.DataFrame(0.0, index=range(1, length + 1), columns=list(BASES))
+    for position, base in enumerate(result.sequence, start=1):
         if base in BASES:
-            letters.loc[position, base] = result.importance[position]
+            letters.loc[position, base] = result.importance[position - 1]
     logomaker.Logo(letters, ax=logo_axis, color_scheme="classic", flip_below=False)
     logo_axis.set(ylabel="importance", title=title or f"in-silico mutagenesis (P(bound) {result.reference_score:.3f}, "
                                                         f"{result.mode} scoring)")
     bound = float(np.abs(result.delta).max()) or 1.0
     image = heat_axis.imshow(result.delta, aspect="auto", cmap="RdBu_r", vmin=-bound, vmax=bound,
-                             extent=(-0.5, length - 0.5, 3.5, -0.5), interpolation="nearest")
-    heat_axis.set(yticks=range(4), yticklabels=list(BASES), xlabel="position (0-based)")
+                             extent=(0.5, length + 0.5, 3.5, -0.5), interpolation="nearest")
+    heat_axis.set(yticks=range(4), yticklabels=list(BASES), xlabel="position (1-based)", xlim=(0.5, length + 0.5))
     figure.colorbar(image, ax=[logo_axis, heat_axis], label="change in P(bound)", fraction=0.02, pad=0.01)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    write_bytes_atomic(picture, buffer.getvalue())
+    return figure
