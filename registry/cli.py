@@ -394,6 +394,30 @@ def predict(
         typer.echo(f"{len(names)} sequences scored with {engine.value} -> {out}")
 
 
+@app.command()
+def scan(
+    model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
+    genome: Annotated[Path, typer.Option(help="Indexed FASTA genome (plain or bgzip).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The track: .bw (bigWig) or .bedGraph.")],
+    regions: Annotated[Optional[Path], typer.Option(help="BED of regions to scan (merged); default: every "
+                                                    "chromosome.")] = None,
+    chrom: Annotated[Optional[list[str]], typer.Option(help="A chromosome to scan (repeat for more).")] = None,
+    stride: Annotated[int, typer.Option(help="Score every S-th base; each value covers S bases.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+):
+    """Scan a genome: P(bound) of the window of the model's length centred on each base, as a bigWig or bedGraph track (N bases get no value).
+
+    The network is evaluated convolutionally in chunks (each layer once per position), in memory that does not grow with the chromosome; see docs/genome.md.
+
+    Example: [bold]bindreg scan runs/synthetic_ctcf/discovery/1layer-seed0 --genome hg19.fa --chrom chr21 -o chr21.bw[/bold]
+    """
+    from .scan import scan as scan_genome
+
+    summary = scan_genome(model, genome, out, regions, chrom, stride, progress=not quiet)
+    typer.echo(f"{summary.bases:,} bp scanned, {summary.scored:,} values in {summary.seconds:.1f} s "
+               f"({summary.bases / 1e6 / max(summary.seconds, 1e-9):.2f} Mb/s) -> {out}")
+
+
 @app.command("score-variants")
 def score_variants(
     model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
