@@ -365,7 +365,8 @@ class Mode(str, Enum):
 @app.command()
 def predict(
     model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")],
-    fasta: Annotated[Path, typer.Argument(help="FASTA of sequences of any length.")],
+    fasta: Annotated[Optional[Path], typer.Argument(help="FASTA of sequences of any length (or give --genome "
+                                                    "and --regions).")] = None,
     engine: Annotated[Engine, typer.Option(help="mxnet, or onnxruntime alone.")] = Engine.mxnet,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Write name<TAB>score here instead of "
                                                 "to stdout.")] = None,
@@ -374,24 +375,37 @@ def predict(
     mode: Annotated[Mode, typer.Option(help="whole: each sequence whole, padding masked (MXNet, global-max "
                                        "models); windows: best window of the model's length; auto: whole "
                                        "where possible.")] = Mode.auto,
+    genome: Annotated[Optional[Path], typer.Option(help="Indexed FASTA genome, with --regions.")] = None,
+    regions: Annotated[Optional[Path], typer.Option(help="BED or narrowPeak regions of --genome to score, each "
+                                                    "whole.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ):
     """Score sequences: P(bound) of whole peaks of any width, or of their best window; shorter ones padded with N.
 
+    FASTA is read, encoded and written in blocks (bounded memory); with --genome and --regions each region is scored and written with its coordinates (BED columns, then score).
+
     Example: [bold]bindreg predict 1layer-zeng-md-stat3-helas3 peaks.fa --engine onnxruntime -o scores.tsv[/bold]
 
-    Example: [bold]bindreg predict runs/zeng_md_stat3_helas3/discovery/cnn_transformer-seed0 peaks.fa --mode whole[/bold]
+    Example: [bold]bindreg predict MODEL --genome hg19.fa --regions peaks.narrowPeak -o scores.bed[/bold]
     """
-    from .predict import predict_fasta_with_mode
+    if (genome is None) != (regions is None) or (genome is not None) == (fasta is not None):
+        raise BindregError("give a FASTA file, or --genome with --regions (not both)")
+    if genome is not None:
+        from .regions import predict_regions
 
-    names, scores, chosen = predict_fasta_with_mode(model, fasta, engine.value, out, stride,
-                                                    mode.value)
+        count, chosen = predict_regions(model, genome, regions, engine.value, out, stride, mode.value,
+                                        progress=not quiet and out is not None)
+        typer.echo(f"mode: {chosen}", err=True)
+        if out is not None:
+            typer.echo(f"{count} regions scored with {engine.value} -> {out}")
+        return
+    from .fasta_stream import predict_fasta_stream
+
+    count, chosen = predict_fasta_stream(model, fasta, engine.value, out, stride, mode.value,
+                                         progress=not quiet and out is not None)
     typer.echo(f"mode: {chosen}", err=True)
-    if out is None:
-        typer.echo("name\tscore")
-        for name, score in zip(names, scores.tolist()):
-            typer.echo(f"{name}\t{score!r}")
-    else:
-        typer.echo(f"{len(names)} sequences scored with {engine.value} -> {out}")
+    if out is not None:
+        typer.echo(f"{count} sequences scored with {engine.value} -> {out}")
 
 
 @app.command()

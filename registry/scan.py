@@ -285,17 +285,36 @@ def _sliding_max(x, width):
     return out
 
 
+@njit(parallel=True, cache=True)
+def _dense_conv(x, weight, bias, relu, count):
+    """``x (n, C)``, ``weight (k, C, F)`` -> ``(count, F)``: a (1, k) convolution over dense input
+    (``k = 1``: a dense layer applied at every position). Vectorised over F, parallel over positions:
+    numba rather than BLAS, whose threads contend with numba's after every parallel region."""
+    k, channels, filters = weight.shape
+    out = np.empty((count, filters), np.float32)
+    block = 2048
+    for b in prange((count + block - 1) // block):
+        for p in range(b * block, min(count, (b + 1) * block)):
+            for f in range(filters):
+                out[p, f] = bias[f]
+            for t in range(k):
+                for c in range(channels):
+                    value = x[p + t, c]
+                    if value != 0:
+                        for f in range(filters):
+                            out[p, f] += value * weight[t, c, f]
+            if relu:
+                for f in range(filters):
+                    out[p, f] = max(out[p, f], np.float32(0))
+    return out
+
+
 def _conv(x: np.ndarray, layer: Conv) -> np.ndarray:
-    """Dense input ``(n, C)`` -> ``(n - k + 1, F)``: one matrix product per kernel offset."""
+    """Dense input ``(n, C)`` -> ``(n - k + 1, F)``."""
     count = x.shape[0] - layer.width + 1
     if count <= 0:
         return np.zeros((0, layer.weight.shape[2]), np.float32)
-    out = np.broadcast_to(layer.bias, (count, layer.bias.shape[0])).copy()
-    for t in range(layer.width):
-        out += x[t:t + count] @ layer.weight[t]
-    if layer.relu:
-        np.maximum(out, 0, out=out)
-    return out
+    return _dense_conv(np.ascontiguousarray(x), layer.weight, layer.bias, layer.relu, count)
 
 
 def _pool(x: np.ndarray, pool: Pool, phase: int) -> np.ndarray:
@@ -319,6 +338,8 @@ class Scanner:
         table[:, :4, :] = first.weight
         self._table = table
         self._valid = plan.valid_positions()
+        # Dense layers as width-1 convolutions: weight (1, in, out).
+        self._head = [Conv(np.ascontiguousarray(d.weight.T[None]), d.bias, d.relu) for d in plan.head]
 
     def window_logits(self, codes: np.ndarray) -> np.ndarray:
         """``codes (n,)`` -> logits ``(n - L + 1, 2)`` of the windows starting at 0 .. n - L."""
@@ -344,11 +365,9 @@ class Scanner:
         if self.plan.global_max:
             x = _sliding_max(np.ascontiguousarray(x), self._valid) if self._valid > 1 else x
         x = x[:windows]
-        for dense in self.plan.head:
-            x = x @ dense.weight.T + dense.bias
-            if dense.relu:
-                np.maximum(x, 0, out=x)
-        return x.astype(np.float32, copy=False)
+        for dense in self._head:
+            x = _dense_conv(x, dense.weight, dense.bias, dense.relu, len(x))
+        return x
 
     def chunk_positions(self) -> int:
         widest = max(l.weight.shape[2] for l in self.plan.layers if isinstance(l, Conv))
@@ -358,8 +377,7 @@ class Scanner:
 def probabilities(logits: np.ndarray) -> np.ndarray:
     """P(bound) from ``(n, 2)`` logits, softmax in float32 as in ``bindreg.predict.Scorer``."""
     logits = logits.astype(np.float32, copy=False)
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted[:, 1] / shifted.sum(axis=1)
+    return np.float32(1) / (np.float32(1) + np.exp(logits[:, 0] - logits[:, 1]))
 
 
 # ---------------------------------------------------------------- genome and track

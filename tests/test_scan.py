@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,31 +10,9 @@ import pytest
 from bindreg.errors import BindregError
 from bindreg.scan import Scanner, base_codes, load_plan, probabilities, scan
 
-from conftest import bindreg_cli, write_genome
+from conftest import bindreg_cli, exported_model, write_genome
 
 LENGTH = 101
-
-
-def exported_model(folder: Path, architecture: str, seed: int = 0, length: int = LENGTH) -> Path:
-    """A real Gluon network of ``architecture`` with random weights, exported like a run directory."""
-    import mxnet as mx
-
-    from bindreg.plugins import get_registry
-
-    mx.random.seed(seed)
-    net = get_registry().architectures.get(architecture).build({"dropout": 0.5, "hidden": True})
-    net.initialize(mx.init.Normal(0.3), ctx=mx.cpu())
-    net.hybridize()
-    net(mx.nd.zeros((1, 4, 1, length)))
-    folder.mkdir(parents=True, exist_ok=True)
-    # Non-zero biases, so that a bias left out would show.
-    for param in net.collect_params().values():
-        if param.name.endswith("bias"):
-            param.set_data(mx.nd.random.normal(0, 0.3, shape=param.shape))
-    net(mx.nd.zeros((1, 4, 1, length)))
-    net.export(str(folder / "model"))
-    (folder / "bundle.json").write_text(json.dumps({"input_length": length, "model": architecture}))
-    return folder
 
 
 def window_alone(folder: Path, sequences: list[str]) -> np.ndarray:
