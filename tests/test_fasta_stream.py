@@ -61,7 +61,7 @@ def test_blocks_and_formatting(tmp_path):
         [b"0.000000000", b"1.000000000", b"0.500000000", b"0.123456789"]
     bad = tmp_path / "bad.fa"
     bad.write_text(">a\nACGT\n>b\nACRT\n")
-    with pytest.raises(BindregError, match=r"bad.fa:3: character 'R'"):
+    with pytest.raises(BindregError, match=r"bad.fa:4: character 'R'"):
         list(iter_blocks(bad))
     headless = tmp_path / "headless.fa"
     headless.write_text("\nACGT\n>a\nACGT\n")
