@@ -448,18 +448,16 @@ def score_variants(
 
     Example: [bold]bindreg score-variants runs/zeng_md_stat3_helas3/discovery/1layer_rc-seed0 --vcf calls.vcf --fasta hg19.fa -o effects.tsv[/bold]
     """
-    from .variants import score_variants as score_all
+    from .variants import write_variant_scores
 
-    rows = score_all(model, vcf, fasta, out, engine.value, progress=not quiet and out is not None)
-    skipped = sum(r["ref_score"] is None for r in rows)
     if out is None:
-        from .variants import format_cell
+        write_variant_scores(model, vcf, fasta, sys.stdout, engine.value)
+        return
+    from .fsutil import atomic_text_file
 
-        typer.echo("\t".join(rows[0]))
-        for row in rows:
-            typer.echo("\t".join(format_cell(v) for v in row.values()))
-    else:
-        typer.echo(f"{len(rows) - skipped} variant(s) scored, {skipped} not scored (see their note) -> {out}")
+    with atomic_text_file(out) as handle:
+        scored, skipped = write_variant_scores(model, vcf, fasta, handle, engine.value, progress=not quiet)
+    typer.echo(f"{scored} variant(s) scored, {skipped} not scored (see their note) -> {out}")
 
 
 @app.command()
