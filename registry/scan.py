@@ -309,6 +309,104 @@ def _dense_conv(x, weight, bias, relu, count):
     return out
 
 
+#: Dense pre-activations of the fused kernel are recomputed from scratch every this many windows
+#: (in between they are updated with the few filters whose window maximum changed).
+_REFRESH = 32
+
+
+@njit(parallel=True, cache=True)
+def _fused_global(triplets, table3, bias, valid, hidden_w, hidden_b, out_w, out_b, windows, block):
+    """P(bound) of ``windows`` windows for conv -> ReLU -> global max -> dense -> ReLU -> dense(2):
+    the whole network per block of ``block`` windows, so every intermediate stays in cache
+    (allocating and first touching chunk-sized arrays cost as much as the arithmetic here).
+
+    ``triplets (n,)``: code of the 3 bases from each position (``25 a + 5 b + c``, N = 4);
+    ``table3 (G, 125, F)``: the kernel's weights summed over each triplet of offsets, so a position
+    is ``G = ceil(k / 3)`` gathers instead of ``k``. ``hidden_w (F, H)``, ``out_w (H, 2)``.
+    Consecutive windows share most of their maxima (a maximum changes when it enters or leaves the
+    window), so the hidden layer is updated with the filters that changed only."""
+    groups, _, filters = table3.shape
+    hidden = hidden_w.shape[1]
+    probabilities = np.empty(windows, np.float32)
+    for b in prange((windows + block - 1) // block):
+        first, last = b * block, min(windows, (b + 1) * block)
+        count = last - first
+        positions = count + valid - 1
+        conv = np.empty((positions, filters), np.float32)
+        for p in range(positions):
+            row = conv[p]
+            row[:] = bias
+            for g in range(groups):
+                weights = table3[g, triplets[first + p + 3 * g]]
+                for f in range(filters):
+                    row[f] += weights[f]
+            for f in range(filters):
+                row[f] = max(row[f], np.float32(0))
+        # Sliding max of width `valid` (van Herk/Gil-Werman): running maxima within blocks of `valid`.
+        ahead = np.empty_like(conv)
+        behind = np.empty_like(conv)
+        for start in range(0, positions, valid):
+            end = min(positions, start + valid)
+            ahead[start] = conv[start]
+            for p in range(start + 1, end):
+                for f in range(filters):
+                    ahead[p, f] = max(ahead[p - 1, f], conv[p, f])
+            behind[end - 1] = conv[end - 1]
+            for p in range(end - 2, start - 1, -1):
+                for f in range(filters):
+                    behind[p, f] = max(behind[p + 1, f], conv[p, f])
+        pooled = np.empty(filters, np.float32)
+        h = np.empty(hidden, np.float32)
+        probability = np.float32(0)
+        for i in range(count):
+            changed = i % _REFRESH == 0
+            if changed:
+                for f in range(filters):
+                    pooled[f] = max(behind[i, f], ahead[i + valid - 1, f])
+                h[:] = hidden_b
+                for f in range(filters):
+                    value = pooled[f]
+                    if value != 0:
+                        for j in range(hidden):
+                            h[j] += value * hidden_w[f, j]
+            else:
+                for f in range(filters):
+                    value = max(behind[i, f], ahead[i + valid - 1, f])
+                    if value != pooled[f]:
+                        step = value - pooled[f]
+                        pooled[f] = value
+                        changed = True
+                        for j in range(hidden):
+                            h[j] += step * hidden_w[f, j]
+            if changed:
+                logit0, logit1 = out_b[0], out_b[1]
+                for j in range(hidden):
+                    value = max(h[j], np.float32(0))
+                    logit0 += value * out_w[j, 0]
+                    logit1 += value * out_w[j, 1]
+                probability = np.float32(1) / (np.float32(1) + np.exp(logit0 - logit1))
+            probabilities[first + i] = probability
+    return probabilities
+
+
+def triplet_codes(codes: np.ndarray) -> np.ndarray:
+    """``(n,)`` base codes -> ``(n,)`` uint8 ``25 c[p] + 5 c[p+1] + c[p+2]`` (N past the end)."""
+    padded = np.concatenate([codes, np.full(2, 4, np.uint8)])
+    return (padded[:-2] * 25 + padded[1:-1] * 5 + padded[2:]).astype(np.uint8)
+
+
+def triplet_table(table: np.ndarray) -> np.ndarray:
+    """``(k, 5, F)`` gather table -> ``(ceil(k / 3), 125, F)``: sums over offsets 3g, 3g+1, 3g+2
+    (offsets past ``k`` weigh nothing)."""
+    k, _, filters = table.shape
+    groups = -(-k // 3)
+    padded = np.zeros((groups * 3, 5, filters), np.float32)
+    padded[:k] = table
+    t = padded.reshape(groups, 3, 5, filters)
+    summed = t[:, 0, :, None, None, :] + t[:, 1, None, :, None, :] + t[:, 2, None, None, :, :]
+    return np.ascontiguousarray(summed.reshape(groups, 125, filters), dtype=np.float32)
+
+
 def _conv(x: np.ndarray, layer: Conv) -> np.ndarray:
     """Dense input ``(n, C)`` -> ``(n - k + 1, F)``."""
     count = x.shape[0] - layer.width + 1
@@ -338,8 +436,28 @@ class Scanner:
         table[:, :4, :] = first.weight
         self._table = table
         self._valid = plan.valid_positions()
+        self._table3 = triplet_table(table)
         # Dense layers as width-1 convolutions: weight (1, in, out).
         self._head = [Conv(np.ascontiguousarray(d.weight.T[None]), d.bias, d.relu) for d in plan.head]
+
+    def fused(self) -> bool:
+        """conv -> ReLU -> global max -> dense -> ReLU -> dense(2) (the 1layer family): one fused kernel."""
+        plan = self.plan
+        return (plan.global_max and len(plan.layers) == 1 and plan.layers[0].relu and len(plan.head) == 2
+                and plan.head[0].relu and not plan.head[1].relu and self._valid > 0)
+
+    def window_probabilities(self, codes: np.ndarray) -> np.ndarray:
+        """``codes (n,)`` -> P(bound) ``(n - L + 1,)`` float32 of the windows starting at 0 .. n - L."""
+        windows = codes.shape[0] - self.plan.input_length + 1
+        if windows <= 0:
+            return np.zeros(0, np.float32)
+        if self.fused():
+            first, (hidden, output) = self.plan.layers[0], self.plan.head
+            block = max(256, (1 << 17) // first.weight.shape[2])
+            return _fused_global(triplet_codes(codes), self._table3, first.bias, self._valid,
+                                 np.ascontiguousarray(hidden.weight.T), hidden.bias,
+                                 np.ascontiguousarray(output.weight.T), output.bias, windows, block)
+        return probabilities(self.window_logits(codes))
 
     def window_logits(self, codes: np.ndarray) -> np.ndarray:
         """``codes (n,)`` -> logits ``(n - L + 1, 2)`` of the windows starting at 0 .. n - L."""
@@ -370,6 +488,8 @@ class Scanner:
         return x
 
     def chunk_positions(self) -> int:
+        if self.fused():  # memory per chunk: its bases and scores only
+            return 1 << 20
         widest = max(l.weight.shape[2] for l in self.plan.layers if isinstance(l, Conv))
         return max(4096, CHUNK_FLOATS // widest)
 
@@ -421,8 +541,7 @@ def iter_scores(scanner: Scanner, genome, regions, stride: int = 1, chunk: int |
         for start in range(region.start, region.end, chunk):
             end = min(start + chunk, region.end)
             codes = base_codes(genome.fetch(region.chrom, start - half, end - half + length - 1))
-            logits = scanner.window_logits(codes)[::stride]
-            values = probabilities(logits)
+            values = scanner.window_probabilities(codes)[::stride]
             values[codes[half:half + end - start:stride] == 4] = np.nan  # an N base gets no value
             if progress is not None:
                 progress(end - start)
