@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .errors import BindregError
 
@@ -48,13 +48,14 @@ def one_hot_codes(codes: np.ndarray) -> np.ndarray:
     return _one_hot(np.ascontiguousarray(codes))
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True)
 def _one_hot(codes):
-    # numba: one pass writing each float once, parallel over sequences (NumPy's four comparisons
-    # into a strided output ran at a third of the network's speed).
+    # numba: one pass writing each float once (NumPy's four comparisons into a strided output ran at a
+    # third of the network's speed). One thread: the engines' own thread pools run next to it, and
+    # two pools spinning on 2 cores slowed onnxruntime 2-4x.
     count, length = codes.shape
     x = np.zeros((count, 4, 1, length), np.float32)
-    for n in prange(count):
+    for n in range(count):
         for p in range(length):
             code = codes[n, p]
             if code < 4:
@@ -117,7 +118,7 @@ def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLen
             warnings.simplefilter("ignore", UserWarning)
             net = gluon.SymbolBlock.imports(str(directory / "model-symbol.json"), ["data"],
                                             str(directory / "model-0000.params"), ctx=mx.cpu())
-        net.hybridize(static_alloc=True, static_shape=True)
+        net.hybridize(static_alloc=True)
         return FixedLengthScorer(engine, length, lambda x: net(mx.nd.array(x, dtype="float32")).asnumpy(), both)
     raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
 
@@ -149,6 +150,8 @@ def _dynamic_batch_session(path: Path):
     graph.input.extend(kept)
     options = ort.SessionOptions()
     options.log_severity_level = 3
+    # Idle threads sleep instead of spinning: on 2 shared cores a spinning pool slowed scoring 2x.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     except Exception:  # noqa: BLE001 - any refusal of the rewritten graph: keep the fixed batch

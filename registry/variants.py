@@ -96,13 +96,15 @@ def _windows(genome, variant: Variant, length: int) -> tuple[str, str] | str:
     if variant.alt.startswith("<") or variant.alt in ("*", ".", "") or set(variant.alt) - _BASES_N:
         return f"ALT {variant.alt!r} is not a sequence of bases (symbolic or missing alleles are skipped)"
     start = variant.pos - 1
-    genome_ref = genome.fetch(variant.chrom, start, start + len(variant.ref))
+    left_start = start - length // 2
+    # One read of everything either window needs: the left flank, REF, and L bases after it.
+    span = genome.fetch(variant.chrom, left_start, start + len(variant.ref) + length)
+    flank = start - left_start
+    genome_ref = span[flank:flank + len(variant.ref)]
     if genome_ref != variant.ref:
         return f"REF {variant.ref!r} does not match the genome ({genome_ref!r}); is it the genome build of the VCF?"
-    left = genome.fetch(variant.chrom, start - length // 2, start)
-    reference = left + genome.fetch(variant.chrom, start, start + length - len(left))
-    after = start + len(variant.ref)
-    alternative = (left + variant.alt + genome.fetch(variant.chrom, after, after + length))[:length]
+    reference = span[:length]
+    alternative = (span[:flank] + variant.alt + span[flank + len(variant.ref):])[:length]
     return reference, alternative
 
 
@@ -185,11 +187,12 @@ def iter_variant_rows(model: str, vcf: Path, fasta: Path, engine: str = "mxnet",
         while chunk:
             windows = [_windows(genome, v, length) for v in chunk]
             scored = [k for k, w in enumerate(windows) if isinstance(w, tuple)]
-            scores = np.zeros(0)
+            ref_scores = alt_scores = log_odds = np.zeros(0)
             if scored:
-                codes = np.stack([base_codes(windows[k][0]) for k in scored]
-                                 + [base_codes(windows[k][1]) for k in scored])
-                scores = scorer.probabilities(codes)
+                text = "".join(windows[k][0] for k in scored) + "".join(windows[k][1] for k in scored)
+                scores = scorer.probabilities(base_codes(text).reshape(-1, length))
+                ref_scores, alt_scores = scores[:len(scored)], scores[len(scored):]
+                log_odds = _log_odds(alt_scores) - _log_odds(ref_scores)
             by_index = {index: k for k, index in enumerate(scored)}
             for index, variant in enumerate(chunk):
                 row = {"chrom": variant.chrom, "pos": variant.pos, "id": variant.id, "ref": variant.ref,
@@ -197,9 +200,9 @@ def iter_variant_rows(model: str, vcf: Path, fasta: Path, engine: str = "mxnet",
                        "log_odds_delta": None, "note": ""}
                 if index in by_index:
                     k = by_index[index]
-                    ref_score, alt_score = float(scores[k]), float(scores[len(scored) + k])
+                    ref_score, alt_score = float(ref_scores[k]), float(alt_scores[k])
                     row.update(ref_score=ref_score, alt_score=alt_score, delta=alt_score - ref_score,
-                               log_odds_delta=float(_log_odds(np.array(alt_score)) - _log_odds(np.array(ref_score))))
+                               log_odds_delta=float(log_odds[k]))
                     if len(variant.ref) != len(variant.alt):
                         row["note"] = f"indel: alternative window is the ALT haplotype cut to {length} bp"
                 else:

@@ -30,7 +30,8 @@ def random_genome(length: int, seed: int, n_runs=()) -> str:
     return "".join(sequence)
 
 
-@pytest.mark.parametrize("architecture", ["1layer", "2layer", "3layer", "1layer_local_win3", "2layer_local_win3"])
+@pytest.mark.parametrize("architecture", ["1layer", "1layer_128motif", "2layer", "3layer", "1layer_local_win3",
+                                          "2layer_local_win3"])
 def test_scan_equals_each_window_scored_alone(architecture, tmp_path):
     model = exported_model(tmp_path / architecture, architecture)
     sequence = random_genome(6000, seed=1, n_runs=[(3000, 3400)])
