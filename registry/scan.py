@@ -510,6 +510,9 @@ class ScanSummary:
     seconds: float
     track: Path
     chunk_positions: int
+    #: Of ``seconds``, the time spent writing the track (pyBigWig or text) and reading the genome.
+    write_seconds: float = 0.0
+    read_seconds: float = 0.0
 
 
 def _regions(genome, regions: Path | None, chroms: list[str] | None):
@@ -530,17 +533,23 @@ def _regions(genome, regions: Path | None, chroms: list[str] | None):
 
 
 def iter_scores(scanner: Scanner, genome, regions, stride: int = 1, chunk: int | None = None,
-                progress=None) -> Iterator[tuple[str, int, np.ndarray]]:
+                progress=None, timings: dict | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield ``(chrom, first_base, values)``: ``values[i]`` is the score of base ``first_base + i * stride``
-    (float32; NaN where that base is N). Chunks of ``chunk`` bases (a multiple of ``stride``)."""
+    (float32; NaN where that base is N). Chunks of ``chunk`` bases (a multiple of ``stride``);
+    ``timings["read"]`` accumulates the seconds spent reading the genome."""
+    import time
+
     length = scanner.plan.input_length
     half = length // 2
     chunk = chunk or scanner.chunk_positions()
     chunk = max(stride, chunk - chunk % stride)
+    timings = timings if timings is not None else {}
     for region in regions:
         for start in range(region.start, region.end, chunk):
             end = min(start + chunk, region.end)
+            started = time.perf_counter()
             codes = base_codes(genome.fetch(region.chrom, start - half, end - half + length - 1))
+            timings["read"] = timings.get("read", 0.0) + time.perf_counter() - started
             values = scanner.window_probabilities(codes)[::stride]
             values[codes[half:half + end - start:stride] == 4] = np.nan  # an N base gets no value
             if progress is not None:
@@ -562,7 +571,10 @@ class TrackWriter:
             import pyBigWig
 
             self._bw = pyBigWig.open(str(self.scratch), "w")
-            self._bw.addHeader(list(chrom_sizes), maxZooms=10)
+            # No zoom levels: libBigWig keeps every zoom record in memory until close (~14 bytes a base,
+            # so ~40 GB for a human genome) and computes them at close (~1 us a base). Readers (pyBigWig,
+            # IGV, UCSC) read the base data; UCSC's bigWigToBedGraph | bedGraphToBigWig adds zooms.
+            self._bw.addHeader(list(chrom_sizes), maxZooms=0)
         else:
             self._text = open(self.scratch, "w", encoding="ascii")
 
@@ -640,16 +652,21 @@ def scan(model: str, genome_path: Path, out: Path, regions: Path | None = None, 
 
             bar = tqdm(total=total, desc="scan", unit="bp", unit_scale=True, mininterval=1)
         writer = TrackWriter(out, list(genome.lengths.items()), stride)
-        scored, ok = 0, False
+        scored, ok, timings, writing = 0, False, {}, 0.0
         try:
             for chrom, first, values in iter_scores(scanner, genome, todo, stride, chunk,
-                                                     bar.update if bar is not None else None):
+                                                     bar.update if bar is not None else None, timings):
+                mark = time.perf_counter()
                 scored += writer.add(chrom, first, values)
+                writing += time.perf_counter() - mark
             ok = True
         finally:
+            mark = time.perf_counter()
             writer.close(ok)
+            writing += time.perf_counter() - mark
             if bar is not None:
                 bar.close()
     finally:
         genome.close()
-    return ScanSummary(total, scored, time.perf_counter() - started, Path(out), chunk or scanner.chunk_positions())
+    return ScanSummary(total, scored, time.perf_counter() - started, Path(out), chunk or scanner.chunk_positions(),
+                       writing, timings.get("read", 0.0))
