@@ -20,7 +20,7 @@ import torch
 from sklearn.metrics import roc_auc_score
 from torch import nn
 
-from bindreg.draws import dropout_masks, epoch_orders, validation_blocks
+from bindreg.train.draws import dropout_masks, epoch_orders, validation_blocks
 from bindreg_plugins.zeng_architectures import TABLE_1
 
 

@@ -35,9 +35,9 @@ def main() -> None:
     from mxnet import nd
 
     from _common import save
-    from bindreg import packed
-    from bindreg.plugins import get_registry
-    from bindreg.training import Split, train_setting, train_together
+    from bindreg.train import packed
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.training import Split, train_setting, train_together
 
     x, y = one_hot_batches()
     ctx = mx.cpu()

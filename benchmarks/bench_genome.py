@@ -6,7 +6,7 @@ Parts (``--parts``, default all; each measurement runs in a child process, so it
 - ``scan``: ``bindreg scan`` of the whole generated genome at stride 1 to bigWig, 1layer and
   1layer_128motif: Mb/s and peak RSS;
 - ``memory``: peak RSS of a 10 Mb scan (the first 10 Mb of chr1) against the whole genome (1layer);
-- ``ratio``: on a 1 Mb piece (0.2 Mb for 1layer_128motif), today's window-by-window path (``bindreg.predict.score``: one-hot
+- ``ratio``: on a 1 Mb piece (0.2 Mb for 1layer_128motif), today's window-by-window path (``bindreg.score.predict.score``: one-hot
   windows through the exported network, MXNet; fed 100 kb at a time so that its one-hot windows fit
   in memory) against the scan, in one process, alternating, with the largest difference of values;
 - ``variants``: 100,000 SNVs (random positions of the genome, REF from it) through
@@ -46,8 +46,8 @@ def peak_mib() -> float:
 
 
 def child_scan(model: str, genome: str, out: str, mb: str) -> dict:
-    from bindreg.genome import Genome
-    from bindreg.scan import scan
+    from bindreg.data.genome import Genome
+    from bindreg.score.scan import scan
 
     regions, mb = None, float(mb)
     if mb:
@@ -67,9 +67,9 @@ def child_scan(model: str, genome: str, out: str, mb: str) -> dict:
 def child_ratio(model: str, genome: str, mb: str = "1") -> dict:
     import numpy as np
 
-    from bindreg.genome import Genome
-    from bindreg.predict import load_scorer, windows
-    from bindreg.scan import Scanner, base_codes, load_plan
+    from bindreg.data.genome import Genome
+    from bindreg.score.predict import load_scorer, windows
+    from bindreg.score.scan import Scanner, base_codes, load_plan
 
     g = Genome(Path(genome))
     chrom = next(iter(g.lengths))
@@ -101,8 +101,8 @@ def child_ratio(model: str, genome: str, mb: str = "1") -> dict:
 
 
 def child_variants(model: str, genome: str, vcf: str, engine: str, out: str) -> dict:
-    from bindreg.fsutil import atomic_text_file
-    from bindreg.variants import write_variant_scores
+    from bindreg.core.fsutil import atomic_text_file
+    from bindreg.score.variants import write_variant_scores
 
     started = time.perf_counter()
     with atomic_text_file(Path(out)) as handle:
@@ -139,8 +139,8 @@ def child_fasta(model: str, fasta: str, engine: str, out: str) -> dict:
 def child_fasta_before(model: str, fasta: str, engine: str, out: str) -> dict:
     """Today's path before this benchmark's changes: every record read into memory, windows encoded
     per sequence, the exported network at its fixed batch (64 for onnxruntime, 1000 for MXNet)."""
-    from bindreg.fsutil import write_text_atomic
-    from bindreg.predict import read_sequences, score_sequences
+    from bindreg.core.fsutil import write_text_atomic
+    from bindreg.score.predict import read_sequences, score_sequences
 
     started = time.perf_counter()
     records = read_sequences(Path(fasta))
@@ -189,7 +189,7 @@ def prepare(workdir: Path, genome_mb: float) -> dict:
             bindreg("run", "--model", model, "--budget", "smoke", "-q", "--out", str(run_dir))
         bundle = workdir / "bundles" / model
         if not (bundle / "model.onnx").exists():
-            from bindreg.bundle import build_bundle
+            from bindreg.hub.bundle import build_bundle
 
             build_bundle(run_dir, bundle, model.replace("_", "-"))
         models[model] = bundle
@@ -206,7 +206,7 @@ def prepare(workdir: Path, genome_mb: float) -> dict:
         fastas[count] = path
     vcf = workdir / "variants_100k.vcf"
     if not vcf.exists():
-        from bindreg.genome import Genome
+        from bindreg.data.genome import Genome
 
         genome = Genome(genome_dir / "genome.fa")
         lines = ["##fileformat=VCFv4.2", "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"]

@@ -26,8 +26,8 @@ from _common import RESULTS, save
 
 def scan_child(genome_path: str, tf: str, limit_mb: float | None) -> None:
     """Run in a child process: scan and print a JSON line of figures."""
-    from bindreg.genome import Genome, Interval
-    from bindreg.motifs import resolve_motif, scan_genome
+    from bindreg.data.genome import Genome, Interval
+    from bindreg.data.motifs import resolve_motif, scan_genome
 
     genome = Genome(genome_path)
     motif = resolve_motif(tf=tf)
@@ -54,7 +54,7 @@ def main() -> None:
     if args.child:
         scan_child(args.child[0], args.tf, float(args.child[1]) or None)
         return
-    from bindreg.compendium import generate_compendium
+    from bindreg.data.compendium import generate_compendium
 
     folder = RESULTS / f"scan_genome_{args.genome_mb:g}mb"
     if not (folder / "compendium.json").exists():

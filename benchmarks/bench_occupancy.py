@@ -14,12 +14,12 @@ import argparse
 import time
 
 from _common import RESULTS, save
-from bindreg.catalog import GenomeInputs
-from bindreg.compendium import generate_compendium, parse_tfs
-from bindreg.datasets import prepare_from_genome
-from bindreg.runs import run
-from bindreg.store import provenance
-from bindreg.training import BUDGETS
+from bindreg.host.catalog import GenomeInputs
+from bindreg.data.compendium import generate_compendium, parse_tfs
+from bindreg.data.datasets import prepare_from_genome
+from bindreg.experiment.runs import run
+from bindreg.data.store import provenance
+from bindreg.train.training import BUDGETS
 
 EXPERIMENTS = [  # (label, task, position_uncontrolled, models)
     ("discovery", "discovery", False, ["1layer"]),

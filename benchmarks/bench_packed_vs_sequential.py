@@ -17,10 +17,10 @@ import time
 import mxnet as mx
 
 from _common import SHARED_DATA, save
-from bindreg.datasets import prepare
-from bindreg.hparams import sample_settings
-from bindreg.plugins import get_registry
-from bindreg.training import BUDGETS, choose_setting, load_splits, train_setting, train_together
+from bindreg.data.datasets import prepare
+from bindreg.host.hparams import sample_settings
+from bindreg.host.plugins import get_registry
+from bindreg.train.training import BUDGETS, choose_setting, load_splits, train_setting, train_together
 
 
 def main() -> None:

@@ -36,11 +36,11 @@ def bindreg_worker(args, arrays_path: Path) -> dict:
     import numpy as np
     from mxnet import nd
 
-    from bindreg.datasets import prepare
-    from bindreg.hparams import sample_settings
-    from bindreg.plugins import get_registry
-    from bindreg.packed import _parameters
-    from bindreg.training import BUDGETS, build_network, load_splits, run_protocol
+    from bindreg.data.datasets import prepare
+    from bindreg.host.hparams import sample_settings
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.packed import _parameters
+    from bindreg.train.training import BUDGETS, build_network, load_splits, run_protocol
 
     _, dataset = prepare(args.data, "discovery")
     splits = load_splits(dataset, mx.cpu())

@@ -15,9 +15,9 @@ import sys
 from dataclasses import replace
 
 from _common import RESULTS, SHARED_DATA, save
-from bindreg.datasets import prepare
-from bindreg.runs import run
-from bindreg.training import BUDGETS
+from bindreg.data.datasets import prepare
+from bindreg.experiment.runs import run
+from bindreg.train.training import BUDGETS
 
 MODELS = ["1layer", "1layer_128motif", "2layer", "deepbind"]
 

@@ -60,7 +60,7 @@ def write_synthetic_store(path: Path, sequences: int, seed: int = 0) -> Path:
     import xarray as xr
     import zarr
 
-    from bindreg.store import CHUNK_SAMPLES, FORMAT_VERSION, SPLITS, content_hash
+    from bindreg.data.store import CHUNK_SAMPLES, FORMAT_VERSION, SPLITS, content_hash
 
     sizes = [min(CHUNK_SAMPLES, sequences - start) for start in range(0, sequences, CHUNK_SAMPLES)]
     split_names = np.array(SPLITS)
@@ -104,8 +104,8 @@ def _peak_rss_gb() -> float:
 def _train(splits, steps: int, seed: int = 0):
     import mxnet as mx
 
-    from bindreg.plugins import get_registry
-    from bindreg.training import train_setting
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.training import train_setting
 
     hparams = {"dropout": 0.5, "rho": 0.99, "epsilon": 1e-6}
     result = train_setting(get_registry().architectures.get("1layer"), hparams, splits, steps, steps, seed,
@@ -117,8 +117,8 @@ def child_stream(store: str, steps: int) -> dict:
     """Open, train streaming and score the validation split; the peak RSS of all of it."""
     import mxnet as mx
 
-    from bindreg.store import open_store
-    from bindreg.streaming import stream_splits
+    from bindreg.data.store import open_store
+    from bindreg.train.streaming import stream_splits
 
     tick = time.perf_counter()
     dataset = open_store(Path(store))
@@ -138,9 +138,9 @@ def child_memory_only(store: str, path: str, steps: int) -> dict:
     """Peak RSS of one path alone on the small store."""
     import mxnet as mx
 
-    from bindreg.store import open_store
-    from bindreg.streaming import stream_splits
-    from bindreg.training import load_splits
+    from bindreg.data.store import open_store
+    from bindreg.train.streaming import stream_splits
+    from bindreg.train.training import load_splits
 
     dataset = open_store(Path(store))
     splits = load_splits(dataset, mx.cpu()) if path == "in_memory" else stream_splits(dataset, Path(store), mx.cpu())
@@ -153,9 +153,9 @@ def child_interleaved(store: str, steps: int, rounds: int) -> dict:
     then validation scoring (sequences/s) the same three ways."""
     import mxnet as mx
 
-    from bindreg.store import open_store
-    from bindreg.streaming import stream_splits
-    from bindreg.training import load_splits
+    from bindreg.data.store import open_store
+    from bindreg.train.streaming import stream_splits
+    from bindreg.train.training import load_splits
 
     dataset = open_store(Path(store))
     variants = {"in_memory": load_splits(dataset, mx.cpu()),

@@ -23,9 +23,9 @@ import mxnet as mx
 from mxnet import autograd, gluon, nd
 
 from _common import save
-from bindreg.datasets import prepare
-from bindreg.plugins import get_registry
-from bindreg.training import build_network, load_splits, train_setting
+from bindreg.data.datasets import prepare
+from bindreg.host.plugins import get_registry
+from bindreg.train.training import build_network, load_splits, train_setting
 
 PAPER_TABLE_2 = {"1layer": 64.34, "1layer_64motif": 79.45, "1layer_128motif": 94.47, "1layer_local_win9": 68.08,
                  "1layer_local_win3": 73.12, "2layer": 91.82, "3layer": 124.12, "2layer_local_win3": 93.34,

@@ -25,10 +25,10 @@ import tempfile
 from pathlib import Path
 
 from _common import save
-from bindreg.runs import run
-from bindreg.synthetic import varied_length_sequences
-from bindreg.training import BUDGETS
-from bindreg.varlen import centre_pad
+from bindreg.experiment.runs import run
+from bindreg.data.synthetic import varied_length_sequences
+from bindreg.train.training import BUDGETS
+from bindreg.train.varlen import centre_pad
 
 
 def main() -> None:
@@ -71,10 +71,10 @@ def per_step(model: str, steps: int = 200, repeats: int = 3) -> list[dict]:
     import numpy as np
     from mxnet import autograd, gluon, nd
 
-    from bindreg.datasets import prepare
-    from bindreg.plugins import get_registry
-    from bindreg.training import build_network
-    from bindreg.varlen import load_variable_length_splits
+    from bindreg.data.datasets import prepare
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.training import build_network
+    from bindreg.train.varlen import load_variable_length_splits
 
     _, dataset = prepare("synthetic_ctcf_varlen", "discovery")
     train = load_variable_length_splits(dataset, mx.cpu())["train"]

@@ -52,8 +52,8 @@ def bindreg_worker(model: str, steps: int, threads: int) -> float:
     import numpy as np
     from mxnet import nd
 
-    from bindreg.plugins import get_registry
-    from bindreg.training import Split, train_setting
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.training import Split, train_setting
 
     x, y = one_hot_batches()
     ctx = mx.cpu()

@@ -11,6 +11,9 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from .hookspecs import hookimpl  # noqa: E402  (plugins write `@bindreg.hookimpl`)
+from .host.hookspecs import hookimpl  # noqa: E402  (plugins write `@bindreg.hookimpl`)
+from . import flat  # noqa: E402
+
+flat.install()  # `import bindreg.catalog` and the other flat names of 0.1 keep working
 
 __all__ = ["__version__", "hookimpl"]

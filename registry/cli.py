@@ -17,7 +17,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from .errors import BindregError
+from .core.errors import BindregError
 
 
 class _OneLineErrors(TyperGroup):
@@ -139,10 +139,10 @@ def run(
     """
     from dataclasses import replace
 
-    from .compare import parse_options
+    from .experiment.compare import parse_options
 
-    from .runs import run as run_model
-    from .training import BUDGETS
+    from .experiment.runs import run as run_model
+    from .train.training import BUDGETS
 
     protocol = replace(BUDGETS[budget.value].with_overrides(
         settings=settings, search_minibatches=search_minibatches, train_minibatches=train_minibatches),
@@ -214,8 +214,8 @@ def compare(
 
     Example: [bold]bindreg compare -d ../shared/data/zeng_md_stat3_helas3 -d ../shared/data/zeng_md_stat3_gm12878 -m 1layer,1layer_128motif,deepbind,gkmsvm --budget demo -o report[/bold]
     """
-    from .compare import compare as run_compare, parse_options, read_params
-    from .training import BUDGETS
+    from .experiment.compare import compare as run_compare, parse_options, read_params
+    from .train.training import BUDGETS
 
     if params is not None:
         chosen = read_params(params)
@@ -257,7 +257,7 @@ def models(ctx: typer.Context):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from .plugins import get_registry
+    from .host.plugins import get_registry
 
     registry = get_registry()
     _table([[a.name, kind, a.description, catalog.plugin_of(a.name)]
@@ -275,7 +275,7 @@ def models_list(repo: FromRepo = None):
 
     Example: [bold]bindreg models list --from ../registry[/bold]
     """
-    from .pull import list_models
+    from .hub.pull import list_models
 
     _table([[m["name"], m["latest"], ", ".join(f"{k}: {v}" for k, v in m["stages"].items()) or "-",
              str(m["meta"].get("task", "?")), str(m["meta"].get("dataset", "?")), str(m["meta"].get("auroc", "?")),
@@ -289,7 +289,7 @@ def models_show(spec: Annotated[str, typer.Argument(help="NAME or NAME@vX.Y.Z.")
 
     Example: [bold]bindreg models show 1layer-zeng-md-stat3-helas3 --from ../registry[/bold]
     """
-    from .pull import show_model
+    from .hub.pull import show_model
 
     typer.echo(json.dumps(show_model(spec, repo), indent=2, sort_keys=True))
 
@@ -300,7 +300,7 @@ def card(run_dir: Annotated[Path, typer.Argument(help="A run directory written b
 
     Example: [bold]bindreg card runs/zeng_md_stat3_helas3/discovery/1layer_128motif-seed0[/bold]
     """
-    from .cards import rewrite_card, significant
+    from .experiment.cards import rewrite_card, significant
 
     matched = [(m.index, significant(m)) for m in rewrite_card(run_dir) if significant(m)]
     typer.echo(f"{run_dir / 'card.md'}: {len(matched)} first-layer filter(s) match a JASPAR motif"
@@ -323,7 +323,7 @@ def publish(
 
     Example: [bold]bindreg publish runs/zeng_md_stat3_helas3/discovery/1layer-seed0 --stage prod[/bold]
     """
-    from .publish import publish as publish_run
+    from .hub.publish import publish as publish_run
 
     result = publish_run(run_dir, repo, name=name, version=version, stage=stage, wait=wait)
     if result.already:
@@ -342,7 +342,7 @@ def pull(spec: Annotated[str, typer.Argument(help="NAME or NAME@vX.Y.Z.")], repo
 
     Example: [bold]bindreg pull 1layer-zeng-md-stat3-helas3@v0.0.1 --from ../registry[/bold]
     """
-    from .pull import pull as pull_model
+    from .hub.pull import pull as pull_model
 
     result = pull_model(spec, repo)
     checks = ", ".join(f"{engine} within {worst:.1e}" for engine, worst in result.worst_difference.items())
@@ -386,12 +386,14 @@ def predict(
 
     Example: [bold]bindreg predict 1layer-zeng-md-stat3-helas3 peaks.fa --engine onnxruntime -o scores.tsv[/bold]
 
+    Example: [bold]bindreg predict runs/zeng_md_stat3_helas3/discovery/cnn_transformer-seed0 peaks.fa --mode whole[/bold]
+
     Example: [bold]bindreg predict MODEL --genome hg19.fa --regions peaks.narrowPeak -o scores.bed[/bold]
     """
     if (genome is None) != (regions is None) or (genome is not None) == (fasta is not None):
         raise BindregError("give a FASTA file, or --genome with --regions (not both)")
     if genome is not None:
-        from .regions import predict_regions
+        from .score.regions import predict_regions
 
         count, chosen = predict_regions(model, genome, regions, engine.value, out, stride, mode.value,
                                         progress=not quiet and out is not None)
@@ -399,7 +401,7 @@ def predict(
         if out is not None:
             typer.echo(f"{count} regions scored with {engine.value} -> {out}")
         return
-    from .fasta_stream import predict_fasta_stream
+    from .score.fasta_stream import predict_fasta_stream
 
     count, chosen = predict_fasta_stream(model, fasta, engine.value, out, stride, mode.value,
                                          progress=not quiet and out is not None)
@@ -425,7 +427,7 @@ def scan(
 
     Example: [bold]bindreg scan runs/synthetic_ctcf/discovery/1layer-seed0 --genome hg19.fa --chrom chr21 -o chr21.bw[/bold]
     """
-    from .scan import scan as scan_genome
+    from .score.scan import scan as scan_genome
 
     summary = scan_genome(model, genome, out, regions, chrom, stride, progress=not quiet)
     typer.echo(f"{summary.bases:,} bp scanned, {summary.scored:,} values in {summary.seconds:.1f} s "
@@ -448,12 +450,12 @@ def score_variants(
 
     Example: [bold]bindreg score-variants runs/zeng_md_stat3_helas3/discovery/1layer_rc-seed0 --vcf calls.vcf --fasta hg19.fa -o effects.tsv[/bold]
     """
-    from .variants import write_variant_scores
+    from .score.variants import write_variant_scores
 
     if out is None:
         write_variant_scores(model, vcf, fasta, sys.stdout, engine.value)
         return
-    from .fsutil import atomic_text_file
+    from .core.fsutil import atomic_text_file
 
     with atomic_text_file(out) as handle:
         scored, skipped = write_variant_scores(model, vcf, fasta, handle, engine.value, progress=not quiet)
@@ -475,7 +477,7 @@ def mutagenesis(
     """
     import numpy as np
 
-    from .variants import mutagenesis as mutate, write_mutation_map
+    from .score.variants import mutagenesis as mutate, write_mutation_map
 
     result = mutate(model, sequence, engine.value, mode.value)
     table = out.with_suffix(".tsv")
@@ -492,7 +494,7 @@ def test_model(model: Annotated[str, typer.Argument(help="NAME[@VERSION] of a pu
 
     Example: [bold]bindreg test 1layer-zeng-md-stat3-helas3[/bold]
     """
-    from .pull import recheck
+    from .hub.pull import recheck
 
     result = recheck(model)
     typer.echo(f"{model}: sha256 of every file ok; test.expect ok ("
@@ -507,7 +509,7 @@ def site(out: Annotated[Path, typer.Argument(help="Folder to write the static si
 
     Example: [bold]bindreg site public --from ../registry[/bold]
     """
-    from .site import render_site
+    from .hub.site import render_site
 
     rows = render_site(out, repo)
     typer.echo(f"{len(rows)} model page(s) -> {out / 'index.html'}")
@@ -521,7 +523,7 @@ def plugins(as_json: Annotated[bool, typer.Option("--json", help="Machine-readab
     """
     from dataclasses import asdict
 
-    from .plugins import get_registry
+    from .host.plugins import get_registry
 
     registry = get_registry()
     if as_json:
@@ -535,7 +537,7 @@ def plugins(as_json: Annotated[bool, typer.Option("--json", help="Machine-readab
 @app.command()
 def tasks():
     """List the learning tasks that installed plugins register."""
-    from .plugins import get_registry
+    from .host.plugins import get_registry
 
     catalog = get_registry().tasks
     _table([[t.name, t.description, catalog.plugin_of(t.name)] for t in catalog], ["task", "description", "plugin"])
@@ -547,7 +549,7 @@ def data_list():
 
     Example: [bold]bindreg data list[/bold]
     """
-    from .plugins import get_registry
+    from .host.plugins import get_registry
 
     registry = get_registry()
     _table([[d.name, d.description] for d in registry.datasets], ["dataset", "description"])
@@ -574,7 +576,7 @@ def data_encode(
 
     Example: [bold]bindreg data encode peaks.fa --any-length -o peaks.zarr[/bold]
     """
-    from .datasets import prepare
+    from .data.datasets import prepare
 
     path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test, out=out,
                             refresh=out is not None, any_length=any_length)
@@ -615,8 +617,8 @@ def data_prepare(
 
     Example: [bold]bindreg data prepare --genome genome.fa --peaks peaks/CTCF.narrowPeak --any-length -o ctcf-whole.zarr[/bold]
     """
-    from .catalog import GenomeInputs
-    from .datasets import prepare_from_genome
+    from .host.catalog import GenomeInputs
+    from .data.datasets import prepare_from_genome
 
     inputs = GenomeInputs(genome, peaks, tf=tf, matrix_id=motif, motif_file=motif_file, regions=regions,
                           position_uncontrolled=position_uncontrolled, fimo_threshold=fimo_threshold,
@@ -645,7 +647,7 @@ def data_generate_compendium(
 
     Example: [bold]bindreg data generate-compendium compendium --tfs CTCF,GATA1:RUNX1 --genome-mb 20 --seed 2016[/bold]
     """
-    from .compendium import generate_compendium, read_spec
+    from .data.compendium import generate_compendium, read_spec
 
     settings = {"tfs": tfs, "genome_mb": genome_mb, "sites_per_tf": sites, "seed": seed, "bgzip": bgzip,
                 **(read_spec(spec) if spec else {})}
@@ -664,7 +666,7 @@ def data_show(store: Annotated[Path, typer.Argument(help="A Zarr store made by b
 
     Example: [bold]bindreg data show gm12878.zarr --json[/bold]
     """
-    from .store import open_store, provenance
+    from .data.store import open_store, provenance
 
     dataset = open_store(store)
     if as_json:
@@ -675,7 +677,7 @@ def data_show(store: Annotated[Path, typer.Argument(help="A Zarr store made by b
 
 
 def _describe(path: Path, dataset) -> None:
-    from .store import counts, provenance
+    from .data.store import counts, provenance
 
     typer.echo(f"{path}: {dataset.attrs['dataset']} / {dataset.attrs['task']}, "
                f"{dataset.sizes['sample']} sequences of " + (

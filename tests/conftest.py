@@ -76,7 +76,7 @@ def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150, motif
 @pytest.fixture(scope="session")
 def compendium(tmp_path_factory) -> Path:
     """A small generated compendium (3 Mb genome, CTCF with co-factor YY1, 600 sites), built once."""
-    from bindreg.compendium import generate_compendium
+    from bindreg.data.compendium import generate_compendium
 
     folder = tmp_path_factory.mktemp("compendium") / "ctcf"
     generate_compendium(folder, "CTCF:YY1", genome_mb=3, sites_per_tf=600, seed=11)
@@ -123,7 +123,7 @@ def exported_model(folder: Path, architecture: str, seed: int = 0, length: int =
     (with ``onnx``: and ``model.onnx`` of batch 64, like a bundle)."""
     import mxnet as mx
 
-    from bindreg.plugins import get_registry
+    from bindreg.host.plugins import get_registry
 
     mx.random.seed(seed)
     net = get_registry().architectures.get(architecture).build({"dropout": 0.5, "hidden": True})
@@ -139,7 +139,7 @@ def exported_model(folder: Path, architecture: str, seed: int = 0, length: int =
     net.export(str(folder / "model"))
     info = {"input_length": length, "model": architecture}
     if onnx:
-        from bindreg.export import export_onnx
+        from bindreg.train.export import export_onnx
 
         export_onnx(folder / "model-symbol.json", folder / "model-0000.params", length, folder / "model.onnx", batch=64)
         info["onnx_batch"] = 64

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from bindreg.bundle import build_bundle, check_expectations, try_export_onnx
-from bindreg.errors import BindregError
-from bindreg.nets import BothStrandsConvNet
-from bindreg.plugins import get_registry
-from bindreg.predict import load_scorer, score
-from bindreg.varlen import VARLEN_SYMBOL
+from bindreg.hub.bundle import build_bundle, check_expectations, try_export_onnx
+from bindreg.core.errors import BindregError
+from bindreg.train.nets import BothStrandsConvNet
+from bindreg.host.plugins import get_registry
+from bindreg.score.predict import load_scorer, score
+from bindreg.train.varlen import VARLEN_SYMBOL
 
 from conftest import bindreg_cli, random_sequences, write_zeng_experiment
 from test_varlen import exported

@@ -7,12 +7,12 @@ import json
 import numpy as np
 import pytest
 
-from bindreg.baselines import best_match_scores, kmer_counts, tf_from_dataset_name
-from bindreg.errors import BindregError
-from bindreg.plugins import get_registry
-from bindreg.runs import run
-from bindreg.sequences import one_hot
-from bindreg.training import BUDGETS
+from bindreg.train.baselines import best_match_scores, kmer_counts, tf_from_dataset_name
+from bindreg.core.errors import BindregError
+from bindreg.host.plugins import get_registry
+from bindreg.experiment.runs import run
+from bindreg.core.sequences import one_hot
+from bindreg.train.training import BUDGETS
 from conftest import bindreg_cli
 
 

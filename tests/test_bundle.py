@@ -8,9 +8,9 @@ import tarfile
 
 import pytest
 
-from bindreg.bundle import (check_expectations, extract_archive, verify_manifest, write_archive,
+from bindreg.hub.bundle import (check_expectations, extract_archive, verify_manifest, write_archive,
                             write_manifest)
-from bindreg.errors import BindregError
+from bindreg.core.errors import BindregError
 
 
 def _folder(tmp_path, name="bundle"):
@@ -63,7 +63,7 @@ def test_entries_that_leave_the_cache_are_refused(tmp_path, entry, kind):
 
 
 def test_bundle_of_a_run_passes_its_own_expectations(published, tmp_path):
-    from bindreg.bundle import build_bundle
+    from bindreg.hub.bundle import build_bundle
 
     bundle = build_bundle(published["run"], tmp_path / "b", "toy")
     names = {p.name for p in bundle.iterdir()}

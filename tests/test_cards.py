@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from bindreg.cards import filter_motifs, jaspar_vertebrates, match_jaspar, significant
-from bindreg.sequences import one_hot
-from bindreg.synthetic import jaspar_pwm
+from bindreg.experiment.cards import filter_motifs, jaspar_vertebrates, match_jaspar, significant
+from bindreg.core.sequences import one_hot
+from bindreg.data.synthetic import jaspar_pwm
 
 from conftest import random_sequences
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bindreg.compare import execute, parse_options, plan
-from bindreg.errors import BindregError
-from bindreg.report import write_report
-from bindreg.training import BUDGETS
+from bindreg.experiment.compare import execute, parse_options, plan
+from bindreg.core.errors import BindregError
+from bindreg.experiment.report import write_report
+from bindreg.train.training import BUDGETS
 from conftest import write_zeng_experiment
 
 MOTIFS = {"toyA": "CCGCGTGACGTCACGCGG", "toyB": "TTGACTCATGAGTCAA"}

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from bindreg.compendium import generate_compendium, parse_tfs
-from bindreg.errors import BindregError
-from bindreg.genome import Genome, gc_fraction
+from bindreg.data.compendium import generate_compendium, parse_tfs
+from bindreg.core.errors import BindregError
+from bindreg.data.genome import Genome, gc_fraction
 
 
 def test_compendium_files_and_manifest(compendium):

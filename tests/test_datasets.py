@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bindreg.datasets import load_inputs, prepare
-from bindreg.errors import BindregError
-from bindreg.synthetic import planted_motif_sequences
+from bindreg.data.datasets import load_inputs, prepare
+from bindreg.core.errors import BindregError
+from bindreg.data.synthetic import planted_motif_sequences
 
 from conftest import random_sequences, shared
 

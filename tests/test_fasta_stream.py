@@ -1,13 +1,13 @@
-"""bindreg.fasta_stream: block-parsed FASTA scores equal the record-by-record path, with both engines."""
+"""bindreg.score.fasta_stream: block-parsed FASTA scores equal the record-by-record path, with both engines."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.fasta_stream import format_scores, iter_blocks, predict_fasta_stream
-from bindreg.predict import predict_fasta, read_predictions
+from bindreg.core.errors import BindregError
+from bindreg.score.fasta_stream import format_scores, iter_blocks, predict_fasta_stream
+from bindreg.score.predict import predict_fasta, read_predictions
 
 from conftest import exported_model, random_sequences
 

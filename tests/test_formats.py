@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.formats import apply_label_file, read_deepbind_seq, read_fasta, read_zeng_data
-from bindreg.sequences import SequenceSet
+from bindreg.core.errors import BindregError
+from bindreg.data.formats import apply_label_file, read_deepbind_seq, read_fasta, read_zeng_data
+from bindreg.core.sequences import SequenceSet
 
 from conftest import shared
 

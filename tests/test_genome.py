@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.genome import Genome, Interval, gc_fraction, iter_chunks, write_fasta
+from bindreg.core.errors import BindregError
+from bindreg.data.genome import Genome, Interval, gc_fraction, iter_chunks, write_fasta
 
 from conftest import random_sequences, write_genome
 

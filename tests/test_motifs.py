@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.genome import Genome, Interval
-from bindreg.motifs import meme_text, resolve_motif, scan_genome
+from bindreg.core.errors import BindregError
+from bindreg.data.genome import Genome, Interval
+from bindreg.data.motifs import meme_text, resolve_motif, scan_genome
 
 from conftest import random_sequences, write_genome
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from mxnet import cpu, nd
 
-from bindreg.plugins import get_registry
-from bindreg.training import build_network
+from bindreg.host.plugins import get_registry
+from bindreg.train.training import build_network
 
 ARCHITECTURES = sorted(get_registry().architectures.names())
 #: MXNet 1.9's exporter cannot write these (gluonnlp's Transformer encoder); bundles note it instead.
@@ -23,7 +23,7 @@ def _inputs(count: int = 8, length: int = 101) -> np.ndarray:
 def test_onnx_export_matches_mxnet(name, tmp_path):
     onnx = pytest.importorskip("onnx")
     ort = pytest.importorskip("onnxruntime")
-    from bindreg.export import export_onnx
+    from bindreg.train.export import export_onnx
 
     architecture = get_registry().architectures.get(name)
     hparams = {key: choices[0] for key, choices in architecture.space.items()}
@@ -33,7 +33,7 @@ def test_onnx_export_matches_mxnet(name, tmp_path):
     assert expected.shape == (8, 2)
     net.export(str(tmp_path / "model"))
     if name in NO_ONNX:
-        from bindreg.bundle import try_export_onnx
+        from bindreg.hub.bundle import try_export_onnx
 
         note = try_export_onnx(tmp_path, 101, name)
         assert note.startswith(f"no ONNX export for {name}") and "\n" not in note
@@ -47,7 +47,7 @@ def test_onnx_export_matches_mxnet(name, tmp_path):
 
 
 def test_wrong_input_length_is_one_clear_error():
-    from bindreg.errors import BindregError
+    from bindreg.core.errors import BindregError
 
     architecture = get_registry().architectures.get("3layer_local_win3")
     with pytest.raises(BindregError, match="does not accept 20 bp inputs"):

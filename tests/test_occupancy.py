@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from bindreg.catalog import GenomeInputs
-from bindreg.datasets import prepare_from_genome
-from bindreg.errors import BindregError
-from bindreg.occupancy import match_negatives
-from bindreg.store import provenance
+from bindreg.host.catalog import GenomeInputs
+from bindreg.data.datasets import prepare_from_genome
+from bindreg.core.errors import BindregError
+from bindreg.data.occupancy import match_negatives
+from bindreg.data.store import provenance
 
 
 def test_matching_removes_gc_and_score_differences():

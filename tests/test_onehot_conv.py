@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from mxnet import autograd, nd
 
-from bindreg import onehot_conv
+from bindreg.train import onehot_conv
 
 
 def _inputs(seed: int, count: int = 40, length: int = 61, kernel: int = 9, filters: int = 24):

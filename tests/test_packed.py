@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 from mxnet import autograd, gluon, nd
 
-from bindreg.datasets import prepare
-from bindreg.packed import packable_config, train_packed, unpack
-from bindreg.plugins import get_registry
-from bindreg.training import BUDGETS, build_network, load_splits, run_protocol
+from bindreg.data.datasets import prepare
+from bindreg.train.packed import packable_config, train_packed, unpack
+from bindreg.host.plugins import get_registry
+from bindreg.train.training import BUDGETS, build_network, load_splits, run_protocol
 
 
 def _random_batches(count: int = 500, length: int = 101, seed: int = 0):

@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.genome import Genome
-from bindreg.peaks import PeakIndex, non_overlapping, peak_windows, read_peaks
+from bindreg.core.errors import BindregError
+from bindreg.data.genome import Genome
+from bindreg.data.peaks import PeakIndex, non_overlapping, peak_windows, read_peaks
 
 from conftest import random_sequences, write_genome
 

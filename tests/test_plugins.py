@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bindreg.catalog import Architecture, Catalog
-from bindreg.errors import BindregError
-from bindreg.plugins import load_registry
+from bindreg.host.catalog import Architecture, Catalog
+from bindreg.core.errors import BindregError
+from bindreg.host.plugins import load_registry
 
 from conftest import bindreg_cli
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.predict import load_scorer, predict_fasta, score, windows
+from bindreg.core.errors import BindregError
+from bindreg.score.predict import load_scorer, predict_fasta, score, windows
 
 from conftest import random_sequences
 
@@ -31,7 +31,7 @@ def test_long_sequence_scores_its_best_window(published):
 
 @pytest.mark.parametrize("engine", ["mxnet", "onnxruntime"])
 def test_predict_fasta_with_either_engine(published, tmp_path, engine):
-    from bindreg.bundle import build_bundle
+    from bindreg.hub.bundle import build_bundle
 
     bundle = build_bundle(published["run"], tmp_path / "bundle", "toy")
     fasta = tmp_path / "x.fa"
@@ -52,7 +52,7 @@ def test_onnxruntime_engine_does_not_import_mxnet(published, tmp_path):
     import subprocess
     import sys
 
-    from bindreg.bundle import build_bundle
+    from bindreg.hub.bundle import build_bundle
 
     bundle = build_bundle(published["run"], tmp_path / "bundle", "toy")
     fasta = tmp_path / "x.fa"
@@ -68,8 +68,8 @@ def test_both_strand_run_is_scored_over_both_strands(tmp_path, engine):
     """A run trained with --both-strands was tested as the mean over strands; its bundle scores so too."""
     import csv
 
-    from bindreg.bundle import build_bundle
-    from bindreg.store import open_store
+    from bindreg.hub.bundle import build_bundle
+    from bindreg.data.store import open_store
 
     from conftest import bindreg_cli, write_zeng_experiment
 
@@ -82,7 +82,7 @@ def test_both_strand_run_is_scored_over_both_strands(tmp_path, engine):
     import json
 
     dataset = open_store(json.loads((run_dir / "run.json").read_text())["store"])
-    from bindreg.sequences import decode
+    from bindreg.core.sequences import decode
 
     test = decode(dataset["onehot"].values[dataset["split"].values == "test"])
     bundle = build_bundle(run_dir, tmp_path / "bundle", "toy-both")

@@ -6,7 +6,7 @@ import subprocess
 
 import yaml
 
-from bindreg.publish import publish_lock
+from bindreg.hub.publish import publish_lock
 
 from conftest import BIN, bindreg_cli
 

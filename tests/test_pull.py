@@ -10,9 +10,9 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
-from bindreg.predict import read_predictions
-from bindreg.sequences import decode
-from bindreg.store import open_store
+from bindreg.score.predict import read_predictions
+from bindreg.core.sequences import decode
+from bindreg.data.store import open_store
 
 from conftest import bindreg_cli, git_project
 
@@ -94,8 +94,8 @@ def test_tampering_with_a_downloaded_model_fails_bindreg_test(published, tmp_pat
 
 
 def test_an_archive_entry_escaping_the_cache_is_refused(tmp_path):
-    from bindreg.fsutil import sha256_file
-    from bindreg.publish import _commit_archive, _tag, publish_lock
+    from bindreg.core.fsutil import sha256_file
+    from bindreg.hub.publish import _commit_archive, _tag, publish_lock
 
     evil = tmp_path / "evil.tar"
     with tarfile.open(evil, "w") as tar:

@@ -1,12 +1,12 @@
-"""bindreg.regions (predict --genome --regions) and batched variant scoring over a small genome."""
+"""bindreg.score.regions (predict --genome --regions) and batched variant scoring over a small genome."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bindreg.predict import predict_fasta
-from bindreg.variants import iter_variant_rows, score_variants
+from bindreg.score.predict import predict_fasta
+from bindreg.score.variants import iter_variant_rows, score_variants
 
 from conftest import bindreg_cli, exported_model, random_sequences, write_genome
 
@@ -76,7 +76,7 @@ def test_variants_in_batches_equal_one_batch_and_stream_to_a_file(setting, tmp_p
     assert max(abs(a["delta"] - b["delta"]) for a, b in zip(whole[:-1], batched[:-1])) < 1e-9
     assert batched[-1]["ref_score"] is None and "chromosome 'chrY'" in batched[-1]["note"]
     # Against the windows scored one at a time by the fixed-length path.
-    from bindreg.predict import load_scorer, score
+    from bindreg.score.predict import load_scorer, score
 
     scorer = load_scorer(model, "mxnet")
     row = whole[5]

@@ -1,4 +1,4 @@
-"""bindreg.scan: the convolutional scan equals scoring each window alone, tracks, refusals."""
+"""bindreg.score.scan: the convolutional scan equals scoring each window alone, tracks, refusals."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.scan import Scanner, base_codes, load_plan, probabilities, scan
+from bindreg.core.errors import BindregError
+from bindreg.score.scan import Scanner, base_codes, load_plan, probabilities, scan
 
 from conftest import bindreg_cli, exported_model, write_genome
 
@@ -17,7 +17,7 @@ LENGTH = 101
 
 def window_alone(folder: Path, sequences: list[str]) -> np.ndarray:
     """P(bound) of each window through the exported MXNet graph (bindreg predict's fixed-length path)."""
-    from bindreg.predict import load_scorer, score
+    from bindreg.score.predict import load_scorer, score
 
     return score(load_scorer(folder, "mxnet"), sequences)
 

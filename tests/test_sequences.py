@@ -6,8 +6,8 @@ from collections import Counter
 
 import numpy as np
 
-from bindreg.negatives import dinucleotide_shuffle
-from bindreg.sequences import decode, one_hot
+from bindreg.data.negatives import dinucleotide_shuffle
+from bindreg.core.sequences import decode, one_hot
 
 
 def test_one_hot_layout_and_round_trip():

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 import zarr
 
-from bindreg.errors import BindregError
-from bindreg.sequences import SequenceSet
-from bindreg.store import build_dataset, open_store, stratified_split, write_store
+from bindreg.core.errors import BindregError
+from bindreg.core.sequences import SequenceSet
+from bindreg.data.store import build_dataset, open_store, stratified_split, write_store
 
 from conftest import random_sequences
 

@@ -9,13 +9,13 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from bindreg.datasets import prepare
-from bindreg.errors import BindregError
-from bindreg.plugins import get_registry
-from bindreg.store import SPLITS, content_hash, open_store, split_codes, write_store
-from bindreg.streaming import DataPath, choose_path, stream_splits
-from bindreg.runs import run
-from bindreg.training import BUDGETS, build_network, load_splits, with_both_strands
+from bindreg.data.datasets import prepare
+from bindreg.core.errors import BindregError
+from bindreg.host.plugins import get_registry
+from bindreg.data.store import SPLITS, content_hash, open_store, split_codes, write_store
+from bindreg.train.streaming import DataPath, choose_path, stream_splits
+from bindreg.experiment.runs import run
+from bindreg.train.training import BUDGETS, build_network, load_splits, with_both_strands
 
 from conftest import bindreg_cli
 

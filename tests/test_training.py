@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import mxnet as mx
 
-from bindreg.datasets import prepare
-from bindreg.hparams import PAPER_SPACE, grid, sample_settings
-from bindreg.plugins import get_registry
-from bindreg.training import BUDGETS, load_splits, run_protocol
+from bindreg.data.datasets import prepare
+from bindreg.host.hparams import PAPER_SPACE, grid, sample_settings
+from bindreg.host.plugins import get_registry
+from bindreg.train.training import BUDGETS, load_splits, run_protocol
 
 
 def test_thirty_settings_cover_all_27_combinations():
@@ -35,8 +35,8 @@ def test_reverse_complement_and_both_strand_training(zeng_files):
     import numpy as np
     from mxnet import nd
 
-    from bindreg.sequences import decode, one_hot
-    from bindreg.training import reverse_complement
+    from bindreg.core.sequences import decode, one_hot
+    from bindreg.train.training import reverse_complement
 
     x = nd.array(one_hot(["AACGTN", "GATTCA"])[:, :, None, :])
     assert decode(reverse_complement(x).asnumpy()[:, :, 0, :].astype(np.uint8)) == ["NACGTT", "TGAATC"]

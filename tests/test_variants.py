@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.variants import read_vcf, score_variants
+from bindreg.core.errors import BindregError
+from bindreg.score.variants import read_vcf, score_variants
 
 from conftest import bindreg_cli, random_sequences, write_genome
 

@@ -9,11 +9,11 @@ import mxnet as mx
 import numpy as np
 import pytest
 
-from bindreg.errors import BindregError
-from bindreg.negatives import dinucleotide_shuffle
-from bindreg.sequences import SequenceSet, decode
-from bindreg.store import build_dataset, content_hash, open_store, write_store
-from bindreg.varlen import load_variable_length_splits, training_epochs
+from bindreg.core.errors import BindregError
+from bindreg.data.negatives import dinucleotide_shuffle
+from bindreg.core.sequences import SequenceSet, decode
+from bindreg.data.store import build_dataset, content_hash, open_store, write_store
+from bindreg.train.varlen import load_variable_length_splits, training_epochs
 
 from conftest import bindreg_cli, random_sequences
 
@@ -91,8 +91,8 @@ def test_training_epochs_are_bucketed_seeded_and_leave_numpy_alone():
 
 
 def test_local_pooling_network_is_refused_in_one_line(tmp_path):
-    from bindreg.plugins import get_registry
-    from bindreg.training import train_setting
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.training import train_setting
 
     lengths = np.random.default_rng(3).integers(60, 120, 400)
     dataset = build_dataset(_labelled(_sequences(lengths), True), None, 7, "discovery", "toy", {})
@@ -106,7 +106,7 @@ def test_local_pooling_network_is_refused_in_one_line(tmp_path):
 def test_run_trains_on_fasta_of_different_lengths(tmp_path):
     """The must-show: ``bindreg run --any-length`` on a FASTA of 60-300 bp peaks learns the planted
     motif (AUROC well above chance) and writes metrics, card and both exported graphs."""
-    from bindreg.synthetic import varied_length_sequences
+    from bindreg.data.synthetic import varied_length_sequences
 
     positives, _ = varied_length_sequences("CTCF", count=1000, min_length=60, max_length=300, seed=4)
     fasta = tmp_path / "varied_peaks.fa"
@@ -134,8 +134,8 @@ def test_run_trains_on_fasta_of_different_lengths(tmp_path):
 def test_whole_peaks_from_a_genome_keep_their_widths(compendium, tmp_path):
     """``bindreg data prepare --any-length``: discovery positives are whole peaks (here 150-500 bp), each
     negative the dinucleotide shuffle of one, so every length occurs once per class."""
-    from bindreg.catalog import GenomeInputs
-    from bindreg.datasets import prepare_from_genome
+    from bindreg.host.catalog import GenomeInputs
+    from bindreg.data.datasets import prepare_from_genome
 
     inputs = GenomeInputs(compendium / "genome.fa", compendium / "peaks" / "CTCF.narrowPeak", any_length=True)
     _, dataset = prepare_from_genome("discovery", inputs, out=tmp_path / "whole.zarr")

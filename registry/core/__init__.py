@@ -1,0 +1,1 @@
+"""Shared vocabulary: errors, atomic file writes, DNA sequences as arrays. NumPy only."""

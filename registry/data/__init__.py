@@ -1,0 +1,1 @@
+"""Raw inputs to encoded datasets: formats, genomes, peaks, motifs, tasks' examples, Zarr stores."""

@@ -1,0 +1,256 @@
+"""``bindreg compare``: models x experiments for one task, as in Zeng et al.'s comparison.
+
+1. plan: prepare each dataset (cached), and make one ``Job`` per model x experiment (plus the
+   data-size study: training subsets of 2,500 / 10,000 / 40,000 sequences where the data allow);
+2. execute what is missing, serially or on Dask distributed; a job is keyed by model, store
+   content hash, task, protocol (or baseline options), seed and training size, and its run
+   directory is named by that key, so a finished run is found and reused, never redone;
+3. report (``bindreg.report``): figures, tables, Wilcoxon tests and the paper's findings.
+
+Exactly once: a job trains into a private scratch directory and publishes it with one
+rename that fails if the run already exists, so when Dask re-runs the job of a worker that
+died (or two attempts overlap), the first to finish wins and the other is discarded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..data.datasets import prepare
+from ..core.errors import BindregError
+from ..host.plugins import get_registry
+from ..data.store import counts
+from ..train.training import Protocol
+
+#: The paper's down-sampled training sets (section 3.4, Fig. 4C and Supplementary Fig. S3).
+PAPER_SIZES = (2500, 10_000, 40_000)
+#: Models of the data-size study by default: the basic model and the deeper ones it is compared with.
+DEFAULT_SIZE_MODELS = ("1layer", "1layer_128motif", "2layer", "3layer")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One run to make: ``target`` is its run directory (a path or an fsspec URL)."""
+
+    model: str
+    store: str
+    dataset: str
+    task: str
+    protocol: Protocol
+    seed: int
+    train_size: int | None
+    options: dict = field(default_factory=dict, hash=False)
+    #: Not part of the key: it changes the card, not the trained model or its scores.
+    analyse_motifs: bool = True
+    key: str = ""
+    target: str = ""
+
+
+def job_key(model: str, content_sha256: str, task: str, settings: dict, seed: int, train_size: int | None) -> str:
+    """12 hex digits naming a run by everything that determines its result."""
+    material = {"model": model, "data": content_sha256, "task": task, "settings": settings, "seed": seed,
+                "train_size": train_size}
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _is_url(runs: str) -> bool:
+    return "://" in str(runs)
+
+
+def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs: str, seed: int = 0,
+         sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
+         options: dict[str, dict] | None = None, analyse_motifs: bool = True) -> list[Job]:
+    """Every job of the comparison; datasets are encoded here (once, cached) so workers only read stores."""
+    registry = get_registry()
+    options = options or {}
+    for model in models:
+        if model not in registry.baselines:
+            registry.architectures.get(model)
+    if not data:
+        raise BindregError("no datasets given; pass --data once per experiment (a name, file, folder or store)")
+    jobs = []
+    for spec in expand_globs(data):
+        store, dataset = prepare(spec, task)
+        sha, name = dataset.attrs["content_sha256"], dataset.attrs["dataset"]
+        pool = counts(dataset)
+        train_pool = pool["train"]["positives"] + pool["train"]["negatives"]
+        for model in models:
+            baseline = model in registry.baselines
+            settings = ({"baseline": options.get(model, {})} if baseline
+                        else {k: v for k, v in asdict(protocol).items() if k != "budget"})
+            runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
+            for size in runs_for_size:
+                key = job_key(model, sha, task, settings, seed, size)
+                leaf = f"{model}{'' if size is None else f'-n{size}'}-{key}"
+                target = f"{str(runs).rstrip('/')}/{name}/{task}/{leaf}"
+                jobs.append(Job(model, str(store), name, task, protocol, seed, size,
+                                options.get(model, {}) if baseline else {}, analyse_motifs, key, target))
+    return jobs
+
+
+def expand_globs(data: list[str]) -> list[str]:
+    """Each argument as given, or the sorted matches of a glob pattern that is not itself a path."""
+    import glob
+
+    expanded = []
+    for spec in data:
+        matches = sorted(glob.glob(spec)) if any(c in spec for c in "*?[") and not Path(spec).exists() else []
+        if any(c in spec for c in "*?") and not Path(spec).exists() and not matches:
+            raise BindregError(f"--data {spec!r}: the pattern matches nothing; check the path")
+        expanded.extend(matches or [spec])
+    return expanded
+
+
+def _read_finished(target: str) -> dict | None:
+    """The metrics and identity of a finished run (its ``metrics.json`` is written last), else None."""
+    if _is_url(target):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(target)
+        if not fs.exists(f"{path}/metrics.json"):
+            return None
+        read = lambda name: json.loads(fs.cat_file(f"{path}/{name}"))  # noqa: E731
+    else:
+        if not (Path(target) / "metrics.json").exists():
+            return None
+        read = lambda name: json.loads((Path(target) / name).read_text())  # noqa: E731
+    return {"metrics": read("metrics.json"), "run": read("run.json"), "directory": target}
+
+
+def run_job(job: Job) -> dict:
+    """Make one run unless it exists; return its metrics, identity and directory. Safe to call
+    again after a crash, or twice at once: the first finished attempt is the one kept."""
+    from .runs import run
+
+    finished = _read_finished(job.target)
+    if finished is not None:
+        return {**finished, "reused": True}
+    if _is_url(job.target):
+        scratch_root = Path(tempfile.mkdtemp(prefix="bindreg-job-"))
+    else:
+        scratch_root = Path(job.target).parent / ".inflight"
+        scratch_root.mkdir(parents=True, exist_ok=True)
+    scratch = scratch_root / f"{job.key}.{uuid.uuid4().hex[:8]}"
+    try:
+        run(job.model, job.task, job.store, job.protocol, seed=job.seed, out=scratch,
+            train_size=job.train_size, options=job.options or None, analyse_motifs=job.analyse_motifs)
+        _publish(scratch, job.target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        if _is_url(job.target):
+            shutil.rmtree(scratch_root, ignore_errors=True)
+    return {**_read_finished(job.target), "reused": False}
+
+
+def _publish(scratch: Path, target: str) -> None:
+    """Move a finished run into place unless another attempt already did."""
+    if _is_url(target):
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(target)
+        if fs.exists(f"{path}/metrics.json"):
+            return
+        fs.makedirs(path, exist_ok=True)
+        # metrics.json goes last: until it is there, readers treat the run as not finished.
+        for item in sorted(scratch.iterdir(), key=lambda p: p.name == "metrics.json"):
+            fs.put(str(item), f"{path}/{item.name}", recursive=item.is_dir())
+        return
+    try:
+        os.rename(scratch, target)  # refuses a non-empty existing target: the earlier attempt stays
+    except OSError:
+        if not (Path(target) / "metrics.json").exists():
+            raise
+
+
+def execute(jobs: list[Job], executor: str = "serial", scheduler: str | None = None, workers: int = 2,
+            progress: bool = False) -> list[dict]:
+    """Run every job (reusing finished ones); results in job order.
+
+    ``executor="dask"``: on ``scheduler`` (``tcp://host:port``) or on a local cluster of
+    ``workers`` single-threaded processes. Dask re-runs the jobs of a worker that dies.
+    """
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), desc="runs", unit="run")
+    results: list[dict | None] = [None] * len(jobs)
+    if executor == "serial":
+        for index, job in enumerate(jobs):
+            results[index] = run_job(job)
+            if bar is not None:
+                bar.update(1)
+    elif executor == "dask":
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                                      dashboard_address=None)
+        try:
+            try:
+                client = Client(scheduler or cluster, timeout="10s")
+            except OSError as exc:
+                raise BindregError(f"cannot reach the Dask scheduler at {scheduler} ({exc.__class__.__name__}); "
+                                   "start one (`dask scheduler`) or leave out --scheduler for a local cluster") from None
+            with client:
+                futures = client.map(run_job, jobs, key=[f"bindreg-run-{j.key}" for j in jobs], pure=False)
+                index_of = {f.key: i for i, f in enumerate(futures)}
+                for future in as_completed(futures):
+                    results[index_of[future.key]] = future.result()
+                    if bar is not None:
+                        bar.update(1)
+        finally:
+            if cluster is not None:
+                cluster.close()
+    else:
+        raise BindregError(f"unknown executor {executor!r}; use serial or dask")
+    if bar is not None:
+        bar.close()
+    return results
+
+
+def compare(models: list[str], data: list[str], task: str, protocol: Protocol, out: Path, runs: str = "runs",
+            seed: int = 0, executor: str = "serial", scheduler: str | None = None, workers: int = 2,
+            sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
+            reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False,
+            analyse_motifs: bool = True):
+    """Plan, run what is missing, write the report folder ``out``; returns the report's summary."""
+    from .report import write_report
+
+    jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs)
+    results = execute(jobs, executor, scheduler, workers, progress)
+    return write_report(results, out, models, task, reference)
+
+
+def read_params(path: Path) -> dict:
+    """``models`` (a list), ``budget`` and ``seed`` from a DVC ``params.yaml``; absent keys are left out."""
+    import yaml
+
+    try:
+        params = yaml.safe_load(Path(path).read_text()) or {}
+    except FileNotFoundError:
+        raise BindregError(f"{path}: params file not found") from None
+    except yaml.YAMLError as exc:
+        raise BindregError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:120]})") from None
+    chosen = {k: params[k] for k in ("models", "budget", "seed", "sizes") if k in params}
+    if "models" in chosen and not (isinstance(chosen["models"], list) and chosen["models"]):
+        raise BindregError(f"{path}: models must be a non-empty list of model names")
+    return chosen
+
+
+def parse_options(values: list[str]) -> dict[str, dict]:
+    """``["pwm.tf=STAT3", "gkmsvm.max_positives=1000"]`` -> ``{"pwm": {"tf": "STAT3"}, ...}``."""
+    parsed: dict[str, dict] = {}
+    for value in values:
+        head, sep, setting = value.partition("=")
+        model, dot, name = head.partition(".")
+        if not (sep and dot and model and name):
+            raise BindregError(f"--option {value!r}: write MODEL.NAME=VALUE, for example pwm.tf=STAT3")
+        parsed.setdefault(model, {})[name] = int(setting) if setting.isdigit() else setting
+    return parsed

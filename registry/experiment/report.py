@@ -1,0 +1,384 @@
+"""The comparison report: ``report.md``, a self-contained ``report.html`` (figures inlined as
+base64 PNG), the PNG figures, ``results.csv`` and ``summary.json`` (DVC metrics).
+
+Figures follow Zeng et al. (2016): AUC distribution per model (Fig. 2A/3), each model against a
+reference with R-squared (Fig. 2B), AUC change against ``1layer`` with experiments clustered by
+Ward linkage (Fig. 4A), AUC against training-set size (Fig. 4C, Supplementary Fig. S3), and
+seconds per 500,000 training samples (Table 2).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import html
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ..core.fsutil import atomic_directory, write_json_atomic
+
+BASIC = "1layer"
+
+
+def _table(results: list[dict]) -> tuple[list[str], list[str], dict]:
+    """Models, experiments and ``auc[(model, experiment)]`` of the full-size runs."""
+    auc = {}
+    for r in results:
+        if r["run"].get("train_size") is None:
+            auc[(r["metrics"]["model"], r["metrics"]["dataset"])] = r["metrics"]["test"]["auroc"]
+    models = list(dict.fromkeys(m for m, _ in auc))
+    experiments = sorted({e for _, e in auc})
+    return models, experiments, auc
+
+
+def _matrix(models, experiments, auc) -> np.ndarray:
+    return np.array([[auc.get((m, e), np.nan) for e in experiments] for m in models])
+
+
+def paired_tests(models, experiments, auc, basic: str = BASIC) -> dict[str, dict]:
+    """Median paired AUC difference to ``basic`` and its two-sided Wilcoxon signed-rank p per model."""
+    from scipy.stats import wilcoxon
+
+    tests = {}
+    if basic not in models:
+        return tests
+    for model in models:
+        if model == basic:
+            continue
+        pairs = [(auc[(model, e)], auc[(basic, e)]) for e in experiments if (model, e) in auc and (basic, e) in auc]
+        diff = np.array([a - b for a, b in pairs])
+        p = None
+        if len(diff) and np.any(diff != 0):
+            p = float(wilcoxon(diff).pvalue)
+        tests[model] = {"n": len(diff), "median_difference": float(np.median(diff)) if len(diff) else None,
+                        "wilcoxon_p": p}
+    return tests
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(figure, path: Path) -> None:
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    _plt().close(figure)
+
+
+def plot_distribution(models, matrix, path: Path) -> None:
+    """Box plot of test AUCs per model, models ordered by median, each experiment a dot (Fig. 2A/3)."""
+    plt = _plt()
+    order = sorted(range(len(models)), key=lambda i: np.nanmedian(matrix[i]))
+    figure, axis = plt.subplots(figsize=(max(6, 0.7 * len(models) + 2), 4.5))
+    values = [matrix[i][~np.isnan(matrix[i])] for i in order]
+    axis.boxplot(values, showfliers=False)
+    rng = np.random.default_rng(0)
+    for position, v in enumerate(values, start=1):
+        axis.scatter(position + rng.uniform(-0.15, 0.15, len(v)), v, s=12, alpha=0.7, color="tab:blue")
+    axis.set_xticks(range(1, len(order) + 1), [models[i] for i in order], rotation=45, ha="right")
+    axis.set(ylabel="test AUC", title="AUC distribution per model (Zeng et al. Fig. 2A)")
+    _save(figure, path)
+
+
+def r_squared(x: np.ndarray, y: np.ndarray) -> float | None:
+    """R-squared of the least-squares line of ``y`` on ``x`` (as in the paper's Fig. 2B)."""
+    if len(x) < 3 or np.ptp(x) == 0:
+        return None
+    slope, intercept = np.polyfit(x, y, 1)
+    residual = y - (slope * x + intercept)
+    total = np.sum((y - y.mean()) ** 2)
+    return float(1 - np.sum(residual ** 2) / total) if total > 0 else None
+
+
+def plot_scatter(models, matrix, reference: str, path: Path) -> dict[str, float | None]:
+    """One panel per model: its AUC against the reference's, per experiment, with R-squared (Fig. 2B)."""
+    plt = _plt()
+    ref = models.index(reference)
+    others = [i for i in range(len(models)) if i != ref]
+    columns = min(4, max(1, len(others)))
+    rows = max(1, -(-len(others) // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.2 * rows), squeeze=False)
+    fits = {}
+    for axis, i in zip(axes.flat, others):
+        keep = ~np.isnan(matrix[ref]) & ~np.isnan(matrix[i])
+        x, y = matrix[ref][keep], matrix[i][keep]
+        fits[models[i]] = r2 = r_squared(x, y)
+        axis.scatter(x, y, s=14)
+        low = float(np.nanmin([x.min(initial=1), y.min(initial=1), 0.5]))
+        axis.plot([low, 1], [low, 1], ls="--", color="grey", lw=1)
+        axis.set(xlabel=f"{reference} AUC", ylabel=f"{models[i]} AUC",
+                 title=f"{models[i]}: R² {r2:.3f}" if r2 is not None else models[i])
+    for axis in list(axes.flat)[len(others):]:
+        axis.axis("off")
+    _save(figure, path)
+    return fits
+
+
+def plot_heatmap(models, experiments, matrix, path: Path, basic: str = BASIC) -> list[str]:
+    """AUC change of each model against ``basic`` per experiment, experiments ordered by Ward
+    clustering of their change profiles (Fig. 4A); returns the experiment order."""
+    from scipy.cluster.hierarchy import dendrogram, linkage
+
+    plt = _plt()
+    base = models.index(basic)
+    rows = [i for i in range(len(models)) if i != base]
+    change = np.nan_to_num(matrix[rows] - matrix[base])
+    order = list(range(len(experiments)))
+    figure = plt.figure(figsize=(max(6, 0.5 * len(experiments) + 3), 0.4 * len(rows) + 3.5))
+    if len(experiments) >= 2:
+        tree = linkage(change.T, method="ward")
+        top = figure.add_axes([0.25, 0.78, 0.6, 0.17])
+        with warnings.catch_warnings():  # all-equal distances (e.g. two experiments) only warn about axis limits
+            warnings.simplefilter("ignore")
+            order = dendrogram(tree, ax=top, no_labels=True, color_threshold=None)["leaves"]
+        top.set_xlim(0, 10 * len(experiments))  # leaves sit at 5, 15, ...: one per heat-map column
+        top.axis("off")
+    axis = figure.add_axes([0.25, 0.3, 0.6, 0.47])
+    limit = max(0.01, float(np.abs(change).max()))
+    image = axis.imshow(change[:, order], cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto")
+    axis.set_yticks(range(len(rows)), [models[i] for i in rows])
+    axis.set_xticks(range(len(order)), [experiments[j][:24] for j in order], rotation=60, ha="right", fontsize=7)
+    colorbar = figure.add_axes([0.87, 0.3, 0.02, 0.47])
+    figure.colorbar(image, cax=colorbar, label=f"AUC − {basic} AUC")
+    figure.suptitle(f"AUC change against {basic}, Ward clustering (Fig. 4A)", fontsize=10)
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return [experiments[j] for j in order]
+
+
+def size_table(results: list[dict]) -> list[dict]:
+    """AUC per model, experiment and training size (full-size runs give their own size)."""
+    rows = []
+    for r in results:
+        m = r["metrics"]
+        rows.append({"model": m["model"], "experiment": m["dataset"], "train_size": m.get("train_size"),
+                     "subsampled": r["run"].get("train_size") is not None, "auc": m["test"]["auroc"]})
+    return rows
+
+
+def plot_sizes(rows: list[dict], path: Path) -> bool:
+    """Median AUC against training-set size per model, over experiments (Fig. 4C, Supp. Fig. S3)."""
+    subsampled = {(r["model"], r["experiment"]) for r in rows if r["subsampled"]}
+    if not subsampled:
+        return False
+    plt = _plt()
+    figure, axis = plt.subplots(figsize=(6.5, 4.5))
+    for model in sorted({m for m, _ in subsampled}):
+        points = {}
+        for r in rows:
+            if r["model"] == model and (model, r["experiment"]) in subsampled:
+                size = r["train_size"] if r["subsampled"] else "full"
+                points.setdefault(size, []).append(r["auc"])
+        sized = sorted((s, np.median(v)) for s, v in points.items() if s != "full")
+        axis.plot([s for s, _ in sized], [v for _, v in sized], marker="o", label=model)
+    axis.set_xscale("log")
+    axis.set(xlabel="training sequences (subsampled)", ylabel="median test AUC",
+             title="AUC against training-set size (Zeng et al. Fig. 4C / S3)")
+    axis.legend(fontsize=8)
+    _save(figure, path)
+    return True
+
+
+def timing_table(results: list[dict]) -> dict[str, dict]:
+    """Median seconds per 500,000 training samples and median training wall time per model (Table 2)."""
+    per_model: dict[str, list] = {}
+    for r in results:
+        if r["run"].get("train_size") is None:
+            per_model.setdefault(r["metrics"]["model"], []).append(r["metrics"])
+    return {model: {"seconds_per_500k_samples": float(np.median([m["seconds_per_500k_samples"] for m in ms])),
+                    "train_seconds": float(np.median([m["wall_seconds"]["train"] for m in ms])),
+                    "kind": ms[0].get("kind", "network"), "budget": ms[0]["protocol"]["budget"]}
+            for model, ms in per_model.items()}
+
+
+def _median(models, matrix, model):
+    return float(np.nanmedian(matrix[models.index(model)])) if model in models else None
+
+
+def findings(models, matrix, tests, size_rows) -> list[dict]:
+    """The paper's motif-discovery findings, each checked on the data run (None: not run)."""
+    med = {m: _median(models, matrix, m) for m in models}
+    diff = {m: t["median_difference"] for m, t in tests.items()}
+    rows = []
+
+    def check(claim, section, needed, holds, measured):
+        if all(n in models for n in needed) and holds is not None:
+            rows.append({"finding": claim, "paper": section, "holds": bool(holds()), "measured": measured()})
+        else:
+            rows.append({"finding": claim, "paper": section, "holds": None,
+                         "measured": f"not run (needs {', '.join(needed)})"})
+
+    check("1layer performs about as well as DeepBind (median AUCs within 0.02)", "3.2, Fig. 2A/B",
+          ["1layer", "deepbind"], lambda: abs(med["1layer"] - med["deepbind"]) <= 0.02,
+          lambda: f"median 1layer {med['1layer']:.3f} vs deepbind {med['deepbind']:.3f}")
+    check("More kernels help: 1layer_64motif and 1layer_128motif beat 1layer", "3.2, Fig. 2A",
+          ["1layer", "1layer_64motif", "1layer_128motif"],
+          lambda: diff["1layer_64motif"] > 0 and diff["1layer_128motif"] > 0,
+          lambda: f"median paired Δ 64motif {diff['1layer_64motif']:+.4f}, 128motif {diff['1layer_128motif']:+.4f}")
+    check("Local max pooling is worse than global (1layer_local_win3/win9 below 1layer)", "3.2",
+          ["1layer", "1layer_local_win3", "1layer_local_win9"],
+          lambda: diff["1layer_local_win3"] < 0 and diff["1layer_local_win9"] < 0,
+          lambda: f"median paired Δ win3 {diff['1layer_local_win3']:+.4f}, win9 {diff['1layer_local_win9']:+.4f}")
+    check("The more local the pooling, the worse (win3 below win9)", "3.2",
+          ["1layer_local_win3", "1layer_local_win9"],
+          lambda: med["1layer_local_win3"] < med["1layer_local_win9"],
+          lambda: f"median win3 {med['1layer_local_win3']:.3f} vs win9 {med['1layer_local_win9']:.3f}")
+    check("More layers reduce performance (2layer, 3layer below 1layer)", "3.2",
+          ["1layer", "2layer", "3layer"], lambda: diff["2layer"] < 0 and diff["3layer"] < 0,
+          lambda: f"median paired Δ 2layer {diff['2layer']:+.4f}, 3layer {diff['3layer']:+.4f}")
+    check("Local pooling at the top does not rescue deep nets (2layer/3layer_local_win3 not above 1layer)", "3.2",
+          ["1layer", "2layer_local_win3", "3layer_local_win3"],
+          lambda: diff["2layer_local_win3"] <= 0 and diff["3layer_local_win3"] <= 0,
+          lambda: f"median paired Δ {diff['2layer_local_win3']:+.4f}, {diff['3layer_local_win3']:+.4f}")
+    cnns = [m for m in models if m in med and m not in ("deepbind", "gkmsvm", "kmer_lr", "pwm")]
+    best = max(cnns, key=lambda m: med[m]) if cnns else None
+    check("The best CNN matches or beats gkm-SVM (median AUC)", "3.1-3.3, Fig. 2A/3",
+          ["gkmsvm"] + ([best] if best else ["a CNN"]), (lambda: med[best] >= med["gkmsvm"] - 0.005) if best else None,
+          lambda: f"median {best} {med[best]:.3f} vs gkmsvm {med['gkmsvm']:.3f}")
+
+    def gaps():
+        """Complex models' paired AUC gap to 1layer at each training size (medians over experiments)."""
+        by = {(r["model"], r["experiment"], r["train_size"]): r["auc"] for r in size_rows if r["subsampled"]}
+        sizes = sorted({s for _, _, s in by})
+        out = {}
+        for size in sizes:
+            d = [by[(m, e, size)] - by[("1layer", e, size)] for (m, e, s) in by
+                 if s == size and m in ("2layer", "3layer") and ("1layer", e, size) in by]
+            if d:
+                out[size] = float(np.median(d))
+        return out
+
+    gap = gaps()
+    check("Complex models need data: their gap to 1layer widens as training sets shrink", "3.4, Fig. 4C/S3",
+          ["1layer", "2layer"] if len(gap) >= 2 else ["subsampled runs at 2 or more sizes"],
+          (lambda: gap[min(gap)] < gap[max(gap)]) if len(gap) >= 2 else None,
+          lambda: "median Δ(2layer/3layer − 1layer) " + ", ".join(f"n={s}: {v:+.4f}" for s, v in gap.items()))
+    return rows
+
+
+def _png(path: Path) -> str:
+    return base64.b64encode(path.read_bytes()).decode()
+
+
+def _md_table(header: list[str], rows: list[list]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _fmt(value, spec=".4f"):
+    return "—" if value is None else format(value, spec)
+
+
+def write_report(results: list[dict], out: Path, requested_models: list[str], task: str,
+                 reference: str | None = None) -> dict:
+    """Write the report folder atomically; returns ``summary`` (also written as summary.json)."""
+    models, experiments, auc = _table(results)
+    models = [m for m in requested_models if m in models]
+    matrix = _matrix(models, experiments, auc)
+    tests = paired_tests(models, experiments, auc)
+    size_rows = size_table(results)
+    timing = timing_table(results)
+    reference = reference or ("deepbind" if "deepbind" in models else BASIC)
+    found = findings(models, matrix, tests, size_rows)
+    figures: list[tuple[str, str]] = []
+    out = Path(out)
+    with atomic_directory(out) as scratch:
+        plot_distribution(models, matrix, scratch / "auc_distribution.png")
+        figures.append(("auc_distribution.png", "AUC distribution per model (Fig. 2A / 3)"))
+        fits = {}
+        if reference in models and len(models) > 1:
+            fits = plot_scatter(models, matrix, reference, scratch / "scatter.png")
+            figures.append(("scatter.png", f"Each model against {reference}, per experiment, with R² (Fig. 2B)"))
+        order = experiments
+        if BASIC in models and len(models) > 1:
+            order = plot_heatmap(models, experiments, matrix, scratch / "auc_change_heatmap.png")
+            figures.append(("auc_change_heatmap.png", f"AUC change against {BASIC}, Ward clustering (Fig. 4A)"))
+        if plot_sizes(size_rows, scratch / "auc_vs_training_size.png"):
+            figures.append(("auc_vs_training_size.png", "AUC against training-set size (Fig. 4C / S3)"))
+        with open(scratch / "results.csv", "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["model", "experiment", "train_size", "subsampled", "test_auroc", "run_directory"])
+            for r, row in zip(results, size_rows):
+                writer.writerow([row["model"], row["experiment"], row["train_size"], row["subsampled"],
+                                 f"{row['auc']:.6f}", r["directory"]])
+        summary = {
+            "task": task, "experiments": experiments, "reference": reference,
+            "median_auc": {m: _median(models, matrix, m) for m in models},
+            "paired_vs_1layer": tests, "r_squared_vs_reference": fits, "timing": timing,
+            "findings": found, "runs": len(results), "reused": sum(bool(r.get("reused")) for r in results),
+        }
+        write_json_atomic(scratch / "summary.json", summary)
+        # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
+        write_json_atomic(scratch / "metrics.json", {"median_auc": summary["median_auc"]})
+        markdown = _markdown(summary, models, experiments, matrix, order, figures)
+        (scratch / "report.md").write_text(markdown)
+        (scratch / "report.html").write_text(_html(markdown, figures, scratch))
+    return summary
+
+
+def _markdown(summary, models, experiments, matrix, order, figures) -> str:
+    tests, timing = summary["paired_vs_1layer"], summary["timing"]
+    budgets = sorted({t["budget"] for t in timing.values() if t["kind"] != "baseline"})
+    lines = [f"# Model comparison: {summary['task']}, {len(experiments)} experiments x {len(models)} models", "",
+             f"{summary['runs']} runs ({summary['reused']} reused from earlier sweeps); network budget(s): "
+             f"{', '.join(budgets) or '—'}. A budget other than `paper` trains less than the paper did.", "",
+             "## Median test AUC per model", "",
+             _md_table(["model", "median AUC", "Δ vs 1layer (median, paired)", "Wilcoxon p", "n"],
+                       [[m, _fmt(summary["median_auc"][m]), _fmt(tests.get(m, {}).get("median_difference"), "+.4f"),
+                         _fmt(tests.get(m, {}).get("wilcoxon_p"), ".3g"), tests.get(m, {}).get("n", "—")]
+                        for m in sorted(models, key=lambda m: -summary["median_auc"][m])]), "",
+             "## The paper's findings on these data", "",
+             _md_table(["finding (Zeng et al. 2016)", "section", "holds here?", "measured"],
+                       [[f["finding"], f["paper"], {True: "yes", False: "**no**", None: "not tested"}[f["holds"]],
+                         f["measured"]] for f in summary["findings"]]), "",
+             "With few experiments or a reduced budget a finding can fail by chance; the Wilcoxon p-values "
+             "say how much the paired differences can be trusted.", "",
+             "## Training time (Table 2)", "",
+             _md_table(["model", "seconds per 500,000 samples", "median training wall time (s)", "kind"],
+                       [[m, f"{t['seconds_per_500k_samples']:.1f}", f"{t['train_seconds']:.1f}", t["kind"]]
+                        for m, t in timing.items()]), "",
+             "Baselines' figure is their fit time scaled to 500,000 training sequences (one fit, not SGD passes).", "",
+             "## Figures", ""]
+    for name, caption in figures:
+        lines += [f"### {caption}", "", f"![{caption}]({name})", ""]
+    lines += ["## AUC per experiment", "",
+              _md_table(["experiment"] + models,
+                        [[e] + [_fmt(matrix[i][experiments.index(e)], ".3f") for i in range(len(models))]
+                         for e in order]), ""]
+    return "\n".join(lines)
+
+
+def _html(markdown: str, figures, folder: Path) -> str:
+    """A self-contained page: the Markdown as preformatted tables, figures inlined as base64."""
+    body = []
+    for block in markdown.split("\n\n"):
+        if block.startswith("# "):
+            body.append(f"<h1>{html.escape(block[2:])}</h1>")
+        elif block.startswith("## ") or block.startswith("### "):
+            level = 2 if block.startswith("## ") else 3
+            body.append(f"<h{level}>{html.escape(block.lstrip('# '))}</h{level}>")
+        elif block.startswith("!["):
+            name = block[block.index("](") + 2:block.rindex(")")]
+            body.append(f'<img alt="{html.escape(name)}" src="data:image/png;base64,{_png(folder / name)}">')
+        elif block.startswith("|"):
+            rows = [line.strip("|").split(" | ") for line in block.splitlines() if not line.startswith("|---")]
+            cells = "".join("<tr>" + "".join(f"<{'th' if i == 0 else 'td'}>{html.escape(c.strip())}"
+                                             f"</{'th' if i == 0 else 'td'}>" for c in row) + "</tr>"
+                            for i, row in enumerate(rows))
+            body.append(f"<table>{cells}</table>")
+        else:
+            body.append(f"<p>{html.escape(block)}</p>")
+    body = [re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", re.sub(r"`(.+?)`", r"<code>\1</code>", part)) for part in body]
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}img{max-width:100%}")
+    return f"<!doctype html><html><head><meta charset='utf-8'><title>bindreg compare</title>" \
+           f"<style>{style}</style></head><body>{''.join(body)}</body></html>\n"

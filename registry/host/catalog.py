@@ -1,0 +1,176 @@
+"""What plugins register, and the per-kind catalogues that hold them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import BindregError, unknown_name
+from .hparams import PAPER_SPACE
+from ..core.sequences import SequenceSet
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """A network: ``build(hparams)`` returns a HybridBlock ``(N, 4, 1, L) -> (N, 2)`` logits.
+
+    ``space`` maps each hyper-parameter to its choices (default: the paper's
+    Table 3). The trainer reads ``dropout`` through the builder and ``rho`` and
+    ``epsilon`` for AdaDelta; other keys are passed to the builder only.
+    """
+
+    name: str
+    description: str
+    build: Callable[[Mapping[str, Any]], Any]
+    space: Mapping[str, Sequence] = field(default_factory=lambda: dict(PAPER_SPACE))
+
+
+@dataclass(frozen=True)
+class GenomeInputs:
+    """A genome and peak calls to build a task from (``bindreg data prepare``).
+
+    ``genome`` is an indexed FASTA (plain or bgzip); ``peaks`` BED or ENCODE narrowPeak.
+    The motif options (``tf``, ``matrix_id``, ``motif_file``), ``regions`` (a BED of
+    regions to scan), ``position_uncontrolled`` and ``fimo_threshold`` are for tasks that
+    scan for motif instances (occupancy); other tasks refuse them.
+    """
+
+    genome: Path
+    peaks: Path
+    tf: str | None = None
+    matrix_id: str | None = None
+    motif_file: Path | None = None
+    regions: Path | None = None
+    position_uncontrolled: bool = False
+    fimo_threshold: float = 1e-4
+    progress: bool = False
+    #: Discovery: whole peaks (start to end) instead of the central 101 bp (docs/varlen.md).
+    any_length: bool = False
+
+    def motif_options(self) -> dict:
+        """The occupancy-only options that were set, by their command-line names."""
+        given = {"--tf": self.tf, "--motif": self.matrix_id, "--motif-file": self.motif_file,
+                 "--regions": self.regions, "--position-uncontrolled": self.position_uncontrolled or None}
+        return {k: v for k, v in given.items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Task:
+    """A learning task: ``label(sequences, rng)`` returns labelled examples.
+
+    Called once per input (training input, and the test input when one is
+    given), so that negatives made for the test split never derive from training
+    sequences. ``rng`` is a seeded ``numpy.random.Generator``.
+
+    ``from_genome(inputs, rng)``, when given, builds the task's examples from a
+    genome and peaks (``GenomeInputs``) and returns labelled ``DatasetInputs``.
+    """
+
+    name: str
+    description: str
+    label: Callable[[SequenceSet, np.random.Generator], SequenceSet]
+    #: What a store built by this task should record about how it was made.
+    provenance: Mapping[str, str] = field(default_factory=dict)
+    from_genome: Callable[[GenomeInputs, np.random.Generator], "DatasetInputs"] | None = None
+
+
+@dataclass
+class DatasetInputs:
+    """Sequences for one experiment before encoding.
+
+    ``test`` is ``None`` when the split is to be drawn from ``train`` (80/20);
+    ``provenance`` records what the inputs were (file hashes, generator seeds);
+    ``coords`` holds extra per-sample values (``shape=(n,)``, train then test order)
+    stored as coordinates, for example each window's GC content and motif score.
+    """
+
+    name: str
+    train: SequenceSet
+    test: SequenceSet | None
+    provenance: dict
+    coords: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DatasetSource:
+    """A dataset known by name; ``load()`` returns its ``DatasetInputs``."""
+
+    name: str
+    description: str
+    load: Callable[[], DatasetInputs]
+
+
+@dataclass(frozen=True)
+class SequenceFormat:
+    """A file format of sequences; ``read(path)`` returns a ``SequenceSet``.
+
+    ``companion_test(path)`` names the file that holds the matching test split
+    when the format's releases ship one (``train.data`` -> ``test.data``), else
+    returns ``None``.
+    """
+
+    name: str
+    description: str
+    suffixes: tuple[str, ...]
+    read: Callable[[Path], SequenceSet]
+    companion_test: Callable[[Path], Path | None] = lambda path: None
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A non-network model run by the same runner as the architectures (``bindreg run --model NAME``).
+
+    ``fit(train, labels, rng, context) -> scorer`` trains on ``train: shape=(n, 4, L)`` uint8 one-hot
+    (A C G T) with ``labels: (n,)`` 0/1 (the train and valid splits together: a baseline has no
+    search to validate); ``scorer(onehot) -> scores: (m,)`` float, higher = more likely bound.
+    ``context`` holds what the dataset says about itself (``dataset``: its name, from which a
+    TF name can be read) and the options given for this baseline (``options``). The runner
+    times ``fit`` and reports it, like the networks, as seconds per 500,000 training samples.
+    """
+
+    name: str
+    description: str
+    fit: Callable[[np.ndarray, np.ndarray, np.random.Generator, Mapping[str, Any]], Callable[[np.ndarray], np.ndarray]]
+
+
+class Catalog:
+    """Items of one kind by name, each remembered with the plugin that registered it."""
+
+    def __init__(self, kind: str, hint: str = ""):
+        self.kind = kind
+        self.hint = hint
+        self._items: dict[str, Any] = {}
+        self._plugins: dict[str, str] = {}
+
+    def add(self, item, plugin: str) -> None:
+        name = getattr(item, "name", None)
+        if not isinstance(name, str) or not name.strip():
+            raise BindregError(f"plugin {plugin} registered a {self.kind} without a name")
+        if name in self._items:
+            raise BindregError(
+                f"{self.kind} {name!r} from plugin {plugin} refused: plugin "
+                f"{self._plugins[name]} already registered that name; uninstall one of them")
+        self._items[name] = item
+        self._plugins[name] = plugin
+
+    def get(self, name: str):
+        try:
+            return self._items[name]
+        except KeyError:
+            raise unknown_name(self.kind, name, self._items, self.hint) from None
+
+    def plugin_of(self, name: str) -> str:
+        return self._plugins[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._items
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items.values())
+
+    def names(self) -> list[str]:
+        return list(self._items)

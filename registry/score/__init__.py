@@ -1,0 +1,1 @@
+"""Scoring with exported networks: predictions, variant effects, in-silico mutagenesis."""

@@ -1,0 +1,1 @@
+"""Networks and their training: Gluon blocks, the paper's protocol, packed search, baselines, export."""

@@ -1,0 +1,118 @@
+"""The paper's non-network comparisons, as ``Baseline.fit`` functions (registered by
+``bindreg_plugins.baselines``): gkm-SVM, k-mer counts + logistic regression, and a PWM scanner.
+
+Each ``fit(onehot, labels, rng, context)`` takes ``onehot: shape=(n, 4, L)`` uint8 (A C G T)
+and ``labels: (n,)`` 0/1 and returns ``scorer(onehot) -> scores: (m,)`` float64.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+
+import numpy as np
+
+from ..core.errors import BindregError
+
+#: The paper's gkm-SVM protocol (section 4.3): default parameters, at most 5,000 positives.
+GKMSVM_MAX_POSITIVES = 5000
+
+
+def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator, context: Mapping) -> callable:
+    """gkm-SVM (gkmsvm-lite, LS-GKM defaults: l=11, k=7, d=3, both strands), trained on at most
+    ``max_positives`` (default 5,000) sampled positives and as many sampled negatives."""
+    from gkmsvm import train_gkmsvm
+
+    limit = int(context.get("options", {}).get("max_positives", GKMSVM_MAX_POSITIVES))
+    positives = rng.permutation(np.flatnonzero(labels == 1))[:limit]
+    negatives = rng.permutation(np.flatnonzero(labels == 0))[:len(positives)]
+    model = train_gkmsvm(onehot[positives].astype(np.float32), onehot[negatives].astype(np.float32))
+    return lambda x: np.asarray(model(x.astype(np.float32)), dtype=np.float64)
+
+
+def kmer_counts(onehot: np.ndarray, k: int) -> np.ndarray:
+    """Counts of every k-mer per sequence, ``shape=(n, 4**k)`` float32; windows with an N
+    (an all-zero column) are not counted."""
+    n, _, length = onehot.shape
+    bases = onehot.argmax(axis=1).astype(np.int64)           # (n, L)
+    known = onehot.sum(axis=1) > 0                            # (n, L)
+    windows = length - k + 1
+    index = np.zeros((n, windows), np.int64)
+    valid = np.ones((n, windows), bool)
+    for offset in range(k):
+        index = index * 4 + bases[:, offset:offset + windows]
+        valid &= known[:, offset:offset + windows]
+    flat = (np.arange(n)[:, None] * 4 ** k + index)[valid]
+    return np.bincount(flat, minlength=n * 4 ** k).reshape(n, 4 ** k).astype(np.float32)
+
+
+def fit_kmer_logistic(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator, context: Mapping):
+    """Logistic regression (scikit-learn, L2, C=1) on k-mer counts (default k=5) summed over both
+    strands, so a site counts the same whichever strand it is on."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    k = int(context.get("options", {}).get("k", 5))
+
+    def features(x):
+        return kmer_counts(x, k) + kmer_counts(x[:, ::-1, ::-1], k)
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000,
+                                                               random_state=int(rng.integers(2**31))))
+    model.fit(features(onehot), labels)
+    return lambda x: model.predict_proba(features(x))[:, 1].astype(np.float64)
+
+
+def tf_from_dataset_name(name: str) -> list[str]:
+    """Candidate TF names in a dataset name, best first: ``ARID3A_K562_...`` -> ARID3A,
+    ``zeng_md_stat3_helas3`` -> STAT3 (after ZENG, MD), ``synthetic_ctcf`` -> CTCF."""
+    return [token.upper() for token in re.split(r"[_\-.(),\s]+", name) if re.fullmatch(r"[A-Za-z][A-Za-z0-9]+", token)]
+
+
+def pwm_motif(context: Mapping) -> tuple[np.ndarray, dict]:
+    """The JASPAR motif for this dataset: ``options['matrix_id']`` or ``options['tf']`` when given,
+    else the first token of the dataset name that names a JASPAR CORE motif."""
+    from ..data.synthetic import jaspar_pwm
+
+    options = context.get("options", {})
+    if options.get("matrix_id") or options.get("tf"):
+        return jaspar_pwm(options.get("tf"), options.get("matrix_id"))
+    candidates = tf_from_dataset_name(str(context.get("dataset", "")))
+    for candidate in candidates:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return jaspar_pwm(candidate)
+        except BindregError:
+            continue
+    raise BindregError(f"pwm baseline: no JASPAR motif named by any part of dataset name "
+                       f"{context.get('dataset')!r} (tried {', '.join(candidates) or 'nothing'}); "
+                       "give one with --option tf=NAME or --option matrix_id=MA0139.2")
+
+
+def best_match_scores(onehot: np.ndarray, log_odds: np.ndarray) -> np.ndarray:
+    """Best log-odds match per sequence over every position and both strands, ``shape=(n,)``."""
+    width = log_odds.shape[1]
+    x = onehot.astype(np.float32)
+    positions = x.shape[2] - width + 1
+    if positions < 1:
+        raise BindregError(f"pwm baseline: motif of width {width} is longer than the {x.shape[2]} bp sequences")
+    reverse = log_odds[::-1, ::-1]  # the motif on the other strand: complement the bases, reverse the columns
+    forward = np.zeros((x.shape[0], positions), np.float32)
+    backward = np.zeros_like(forward)
+    for column in range(width):
+        window = x[:, :, column:column + positions]           # (n, 4, positions)
+        forward += np.einsum("b,nbp->np", log_odds[:, column], window)
+        backward += np.einsum("b,nbp->np", reverse[:, column], window)
+    return np.maximum(forward, backward).max(axis=1).astype(np.float64)
+
+
+def fit_pwm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator, context: Mapping):
+    """No training: the JASPAR motif's log-odds against a uniform background, best match per sequence."""
+    pwm, identity = pwm_motif(context)
+    log_odds = np.log2(pwm / 0.25).astype(np.float32)
+    scorer = lambda x: best_match_scores(x, log_odds)  # noqa: E731
+    scorer.motif = identity
+    return scorer
