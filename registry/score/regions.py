@@ -1,6 +1,6 @@
 """Scoring regions of a reference genome (BED or narrowPeak) with their coordinates.
 
-Each region is read from the genome (pyfaidx, ``bindreg.genome``) and scored whole, as
+Each region is read from the genome (pyfaidx, ``bindreg.data.genome``) and scored whole, as
 ``bindreg predict`` scores a FASTA record of that width: regions of the model's length through
 the fixed-length network in large batches (``bindreg.score.fasta_stream``), the others by the mode
 ``--mode`` chooses (whole, padding masked; or the best window). Regions are read, scored and
