@@ -113,7 +113,7 @@ def child_variants(model: str, genome: str, vcf: str, engine: str, out: str) -> 
 
 
 def child_fasta(model: str, fasta: str, engine: str, out: str) -> dict:
-    from bindreg import fasta_stream
+    from bindreg.score import fasta_stream
 
     marks = {}
     original = fasta_stream.iter_blocks
