@@ -151,3 +151,27 @@ def test_scan_cli_and_one_line_refusals(small_genome, tmp_path):
     deepbind = exported_model(tmp_path / "deepbind", "deepbind")
     failed = bindreg_cli("scan", str(deepbind), "--genome", str(fasta), "-o", str(tmp_path / "d.bw"), check=False)
     assert failed.returncode == 1 and failed.stderr.count("\n") == 1 and "pad" in failed.stderr
+
+
+def test_prefetched_keeps_order_raises_worker_errors_and_stops_early():
+    from bindreg.score.scan import prefetched
+
+    assert list(prefetched(iter(range(50)))) == list(range(50))
+
+    def failing():
+        yield 1
+        raise BindregError("worker failed")
+
+    with pytest.raises(BindregError, match="worker failed"):
+        list(prefetched(failing()))
+    produced = []
+
+    def endless():
+        for i in range(10_000):
+            produced.append(i)
+            yield i
+
+    for item in prefetched(endless()):
+        if item == 3:
+            break
+    assert len(produced) < 20  # the worker stopped a few items ahead

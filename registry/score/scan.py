@@ -237,7 +237,7 @@ def load_plan(directory: Path, label: str | None = None) -> ScanPlan:
 # ---------------------------------------------------------------- kernels
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _onehot_conv(codes, table, bias, relu):
     """``codes (n,)`` uint8, ``table (k, 5, F)`` (row 4 zero) -> ``(n - k + 1, F)`` float32."""
     k, _, filters = table.shape
@@ -258,7 +258,7 @@ def _onehot_conv(codes, table, bias, relu):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _sliding_max(x, width):
     """Max over ``width`` consecutive rows: ``(n, F) -> (n - width + 1, F)`` (van Herk/Gil-Werman)."""
     n, filters = x.shape
@@ -285,7 +285,7 @@ def _sliding_max(x, width):
     return out
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _dense_conv(x, weight, bias, relu, count):
     """``x (n, C)``, ``weight (k, C, F)`` -> ``(count, F)``: a (1, k) convolution over dense input
     (``k = 1``: a dense layer applied at every position). Vectorised over F, parallel over positions:
@@ -314,7 +314,7 @@ def _dense_conv(x, weight, bias, relu, count):
 _REFRESH = 32
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)
 def _fused_global(triplets, table3, bias, valid, hidden_w, hidden_b, out_w, out_b, windows, block):
     """P(bound) of ``windows`` windows for conv -> ReLU -> global max -> dense -> ReLU -> dense(2):
     the whole network per block of ``block`` windows, so every intermediate stays in cache
@@ -532,6 +532,50 @@ def _regions(genome, regions: Path | None, chroms: list[str] | None):
     return whole_genome(genome)
 
 
+def prefetched(items: Iterator, depth: int = 2) -> Iterator:
+    """``items`` produced in a worker thread, ``depth`` ahead of the consumer: the scan's kernels
+    release the GIL, so the next chunk is computed while pyBigWig (which holds it) writes this one.
+    An exception in the worker is raised in the consumer; leaving the loop early stops the worker."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def offer(entry) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not offer((item, None)):
+                    return
+            offer((done, None))
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            offer((done, exc))
+
+    worker = threading.Thread(target=work, name="bindreg-scan", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, error = box.get()
+            if item is done:
+                if error is not None:
+                    raise error
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
+
+
 def iter_scores(scanner: Scanner, genome, regions, stride: int = 1, chunk: int | None = None,
                 progress=None, timings: dict | None = None) -> Iterator[tuple[str, int, np.ndarray]]:
     """Yield ``(chrom, first_base, values)``: ``values[i]`` is the score of base ``first_base + i * stride``
@@ -654,8 +698,8 @@ def scan(model: str, genome_path: Path, out: Path, regions: Path | None = None, 
         writer = TrackWriter(out, list(genome.lengths.items()), stride)
         scored, ok, timings, writing = 0, False, {}, 0.0
         try:
-            for chrom, first, values in iter_scores(scanner, genome, todo, stride, chunk,
-                                                     bar.update if bar is not None else None, timings):
+            for chrom, first, values in prefetched(iter_scores(scanner, genome, todo, stride, chunk,
+                                                               bar.update if bar is not None else None, timings)):
                 mark = time.perf_counter()
                 scored += writer.add(chrom, first, values)
                 writing += time.perf_counter() - mark
