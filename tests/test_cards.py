@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import yaml
 
-from bindreg.experiment.cards import filter_motifs, jaspar_vertebrates, match_jaspar, significant
+from bindreg.experiment.filters import filter_motifs, jaspar_vertebrates, match_jaspar, significant
 from bindreg.core.sequences import one_hot
 from bindreg.data.synthetic import jaspar_pwm
 

@@ -18,19 +18,15 @@ not downloaded again while its recorded archive sha256 is unchanged.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import re
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import BindregError
-
-SPEC = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9_/-]*?)(?:@(?P<version>v\d+\.\d+\.\d+))?$")
-ORIGIN = "origin.json"
+from ..score.bundles import ORIGIN, models_home, resolve_local
+from .repository import published_meta, registry_checkout, resolve_version
 
 
 @dataclass
@@ -42,136 +38,14 @@ class Pulled:
     worst_difference: dict
 
 
-def models_home() -> Path:
-    from ..data.datasets import home
-
-    return home() / "models"
-
-
-def parse_spec(spec: str) -> tuple[str, str | None]:
-    match = SPEC.match(spec)
-    if not match:
-        raise BindregError(f"{spec!r} is not NAME or NAME@vX.Y.Z; see `bindreg models list` for names")
-    return match["name"], match["version"]
-
-
-@contextlib.contextmanager
-def registry_checkout(repo: str | None):
-    """A local git work tree for ``repo``: the path itself when local, else a temporary clone."""
-    from .publish import git
-
-    if repo is None:
-        here = Path.cwd()
-        if not git(here, "rev-parse", "--show-toplevel", check=False):
-            raise BindregError("the current directory is not a git repository; say where the models are "
-                               "published with --from PATH_OR_GIT_URL")
-        repo = git(here, "rev-parse", "--show-toplevel")
-    if Path(repo).is_dir():
-        root = Path(repo).resolve()
-        if not git(root, "rev-parse", "--git-dir", check=False):
-            raise BindregError(f"{repo} is not a git repository; give the repository the models were published to")
-        yield root
-        return
-    scratch = Path(tempfile.mkdtemp(prefix="bindreg-registry-"))
-    try:
-        result = subprocess.run(["git", "clone", "--quiet", str(repo), str(scratch / "repo")],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            first = result.stderr.strip().splitlines()[-1:] or ["no output"]
-            raise BindregError(f"cannot clone {repo}: {first[0]}; check the URL or path given with --from")
-        yield scratch / "repo"
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in version.lstrip("v").split("."))
-
-
-def registered(root: Path) -> dict[str, dict]:
-    """Every GTO-tagged artifact: ``name -> {versions: {vX.Y.Z: commit}, stages: {stage: vX.Y.Z}}``."""
-    from gto.constants import Action
-    from gto.tag import parse_name
-
-    from .publish import git
-
-    models: dict[str, dict] = {}
-    listing = git(root, "for-each-ref", "--sort=creatordate", "refs/tags",
-                  "--format=%(refname:short) %(*objectname) %(objectname)")
-    for line in listing.splitlines():
-        tag, commit, *_ = line.split()  # annotated tags list the tagged commit first
-        parsed = parse_name(tag, raise_on_fail=False)  # {} for tags that are not GTO's
-        if not parsed:
-            continue
-        entry = models.setdefault(parsed["name"], {"versions": {}, "stages": {}})
-        # Tags are read oldest first, so a later deregistration or unassignment wins.
-        if parsed.get("version"):
-            if parsed.get("action") == Action.REGISTER:
-                entry["versions"][parsed["version"]] = commit
-            elif parsed.get("action") == Action.DEREGISTER:
-                entry["versions"].pop(parsed["version"], None)
-        elif parsed.get("stage"):
-            if parsed.get("action") == Action.ASSIGN:
-                entry["stages"][parsed["stage"]] = commit
-            elif parsed.get("action") == Action.UNASSIGN:
-                entry["stages"].pop(parsed["stage"], None)
-    for entry in models.values():
-        by_commit = {c: v for v, c in entry["versions"].items()}
-        entry["stages"] = {s: by_commit.get(c, c[:7]) for s, c in entry["stages"].items()}
-        entry["versions"] = dict(sorted(entry["versions"].items(), key=lambda kv: _version_key(kv[0])))
-    return {name: models[name] for name in sorted(models) if models[name]["versions"]}
-
-
-def list_models(repo: str | None = None) -> list[dict]:
-    """One row per registered model: name, latest version, stages and the latest version's meta."""
-    from .publish import published_meta
-
-    rows = []
-    with registry_checkout(repo) as root:
-        for name, entry in registered(root).items():
-            latest, commit = list(entry["versions"].items())[-1]
-            rows.append({"name": name, "latest": latest, "versions": list(entry["versions"]),
-                         "stages": entry["stages"], "meta": published_meta(root, commit, name) or {}})
-    return rows
-
-
-def show_model(spec: str, repo: str | None = None) -> dict:
-    """Versions, stages and recorded meta of one model (one version when the spec names it)."""
-    from .publish import published_meta
-
-    with registry_checkout(repo) as root:
-        name, chosen, entry = _resolve(spec, root)
-        commit = entry["versions"][chosen]
-        cached = models_home() / name / chosen
-        return {"name": name, "version": chosen, "commit": commit, "versions": list(entry["versions"]),
-                "stages": entry["stages"], "meta": published_meta(root, commit, name) or {},
-                "cached": str(cached) if (cached / ORIGIN).exists() else None}
-
-
-def _resolve(spec: str, root: Path) -> tuple[str, str, dict]:
-    """``(name, version, registry entry)`` for NAME[@VERSION]; no version means the greatest."""
-    from ..core.errors import unknown_name
-
-    name, version = parse_spec(spec)
-    models = registered(root)
-    if name not in models:
-        raise unknown_name("published model", name, models, f"in {root}; see `bindreg models list`")
-    entry = models[name]
-    version = version or list(entry["versions"])[-1]
-    if version not in entry["versions"]:
-        raise BindregError(f"{name} has no version {version}; published: {', '.join(entry['versions'])}")
-    return name, version, entry
-
-
 def pull(spec: str, repo: str | None = None) -> Pulled:
     """Download ``NAME[@VERSION]`` from ``repo`` (path or git URL; default: this repository),
     verify it, and cache it by version. Returns where it lies."""
     from .bundle import check_expectations, extract_archive, verify_manifest
     from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic
-    from .publish import published_meta
 
     with registry_checkout(repo) as root:
-        name, version, entry = _resolve(spec, root)
+        name, version, entry = resolve_version(spec, root)
         label = f"{name}@{version}"
         meta = published_meta(root, entry["versions"][version], name) or {}
         if "archive_sha256" not in meta:
@@ -242,27 +116,6 @@ def _download(root: Path, name: str, version: str, scratch: Path, label: str) ->
     if not out.is_file():
         raise BindregError(f"{label}: DVC downloaded no archive to {out}; the artifact path in dvc.yaml is wrong")
     return out
-
-
-def resolve_local(model: str) -> Path:
-    """A bundle or run directory for ``model``: a path, or NAME[@VERSION] in the cache (latest cached
-    version when no version is given)."""
-    path = Path(model)
-    if path.is_dir():
-        return path
-    name, version = parse_spec(model)
-    folder = models_home() / name
-    cached = sorted((p.name for p in folder.iterdir() if (p / ORIGIN).exists()), key=_version_key) \
-        if folder.is_dir() else []
-    if version:
-        if version not in cached:
-            raise BindregError(f"{name}@{version} is not downloaded; run `bindreg pull {name}@{version} "
-                               "--from REPO` first")
-        return folder / version
-    if not cached:
-        raise BindregError(f"no model {model!r} is downloaded and no such directory exists; run "
-                           f"`bindreg pull {name} --from REPO` first, or give a run directory")
-    return folder / cached[-1]
 
 
 def recheck(model: str) -> dict:

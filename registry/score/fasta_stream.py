@@ -93,30 +93,23 @@ class FixedLengthScorer:
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    """P(bound) from logits ``(n, 2)``: softmax in float32, as ``bindreg.score.predict.Scorer`` computes it."""
-    logits32 = np.asarray(logits, dtype=np.float32)
-    shifted = np.exp(logits32 - logits32.max(axis=1, keepdims=True))
-    return (shifted[:, 1] / shifted.sum(axis=1)).astype(np.float64)
+    """P(bound) from logits ``(n, 2)``, as every engine path computes it (``engines.p_bound``)."""
+    from .engines import p_bound
+
+    return p_bound(logits)
 
 
 def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLengthScorer:
     """The fixed-length network of a bundle or run directory, in batches of ``BATCH``."""
-    from .predict import ENGINES, bundle_info, load_scorer
+    from .bundles import bundle_info
+    from .predict import load_scorer
 
     directory = Path(directory)
     info = bundle_info(directory)
     length = int(info["input_length"])
     both = bool(info.get("both_strands"))
-    if engine == "onnxruntime":
-        session = _dynamic_batch_session(directory / "model.onnx")
-        if session is None:  # an export this rewrite does not cover: the fixed batch, padded
-            scorer = load_scorer(directory, engine)
-
-            def fixed_batches(x: np.ndarray) -> np.ndarray:
-                return np.concatenate([scorer.run_batch(x[i:i + scorer.batch])[:len(x[i:i + scorer.batch])]
-                                       for i in range(0, len(x), scorer.batch)])
-
-            return FixedLengthScorer(engine, length, fixed_batches, both)
+    session = _dynamic_batch_session(directory / "model.onnx") if engine == "onnxruntime" else None
+    if session is not None:
         name = session.get_inputs()[0].name
         return FixedLengthScorer(engine, length, lambda x: session.run(None, {name: x})[0], both)
     if engine == "mxnet":
@@ -129,7 +122,14 @@ def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLen
                                             str(directory / "model-0000.params"), ctx=mx.cpu())
         net.hybridize(static_alloc=True)
         return FixedLengthScorer(engine, length, lambda x: net(mx.nd.array(x, dtype="float32")).asnumpy(), both)
-    raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    # A plugin's engine, or an ONNX export this rewrite does not cover: the engine's own batch, padded.
+    scorer = load_scorer(directory, engine)
+
+    def engine_batches(x: np.ndarray) -> np.ndarray:
+        return np.concatenate([scorer.run_batch(x[i:i + scorer.batch])[:len(x[i:i + scorer.batch])]
+                               for i in range(0, len(x), scorer.batch)])
+
+    return FixedLengthScorer(engine, length, engine_batches, both)
 
 
 def _dynamic_batch_session(path: Path):
@@ -332,7 +332,7 @@ def predict_fasta_stream(model: str, fasta: Path, engine: str = "mxnet", out: Pa
     stdout. Returns the number of records and the mode used for records of other lengths; ``stats``, when
     given, receives the seconds spent in the network (``network_seconds``)."""
     from .predict import choose_mode, score_sequences
-    from ..hub.pull import resolve_local
+    from .bundles import resolve_local
 
     directory = resolve_local(model)
     chosen = choose_mode(directory, engine, mode)

@@ -25,7 +25,7 @@ BATCH = 8192
 
 def _names(path: Path, count: int) -> list[str] | None:
     """The BED name column (4th) in file order, or None when the file has fewer columns."""
-    from ..data.genome import open_text
+    from ..core.fsutil import open_text
     from ..data.peaks import _skip
 
     names = []
@@ -51,7 +51,7 @@ def predict_regions(model: str, genome_path: Path, regions: Path, engine: str = 
     from ..data.genome import Genome
     from ..data.peaks import read_peaks
     from .predict import choose_mode, score_sequences
-    from ..hub.pull import resolve_local
+    from .bundles import resolve_local
     from .scan import base_codes
 
     for label, path in (("--genome", genome_path), ("--regions", regions)):

@@ -133,7 +133,7 @@ def load_plan(directory: Path, label: str | None = None) -> ScanPlan:
     """
     import mxnet as mx
 
-    from .predict import bundle_info
+    from .bundles import bundle_info
 
     directory = Path(directory)
     label = label or str(directory)
@@ -676,7 +676,7 @@ def scan(model: str, genome_path: Path, out: Path, regions: Path | None = None, 
     import time
 
     from ..data.genome import Genome
-    from ..hub.pull import resolve_local
+    from .bundles import resolve_local
 
     if stride < 1:
         raise BindregError(f"--stride {stride}: must be at least 1")
