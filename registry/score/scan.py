@@ -516,7 +516,8 @@ class ScanSummary:
 
 
 def _regions(genome, regions: Path | None, chroms: list[str] | None):
-    from ..data.genome import Interval, read_regions, whole_genome
+    from ..data.genome import Interval, whole_genome
+    from ..data.peaks import read_regions
 
     if regions is not None and chroms:
         raise BindregError("give --regions or --chrom, not both")
