@@ -21,7 +21,6 @@ import gzip
 import os
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,12 +113,10 @@ def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLen
         return FixedLengthScorer(engine, length, lambda x: session.run(None, {name: x})[0], both)
     if engine == "mxnet":
         import mxnet as mx
-        from mxnet import gluon
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            net = gluon.SymbolBlock.imports(str(directory / "model-symbol.json"), ["data"],
-                                            str(directory / "model-0000.params"), ctx=mx.cpu())
+        from .engines import import_network
+
+        net = import_network(directory, "model-symbol.json", ["data"])
         net.hybridize(static_alloc=True)
         return FixedLengthScorer(engine, length, lambda x: net(mx.nd.array(x, dtype="float32")).asnumpy(), both)
     # A plugin's engine, or an ONNX export this rewrite does not cover: the engine's own batch, padded.
@@ -331,9 +328,14 @@ def predict_fasta_stream(model: str, fasta: Path, engine: str = "mxnet", out: Pa
     """Score every record of ``fasta``; write ``name<TAB>score`` (score with 9 decimals) to ``out``, or to
     stdout. Returns the number of records and the mode used for records of other lengths; ``stats``, when
     given, receives the seconds spent in the network (``network_seconds``)."""
+    from ..core.fsutil import check_output_file
+    from ..core.validate import input_file
     from .predict import choose_mode, score_sequences
     from .bundles import resolve_local
 
+    input_file(fasta, "FASTA")
+    if out is not None:
+        check_output_file(Path(out), (fasta,))
     directory = resolve_local(model)
     chosen = choose_mode(directory, engine, mode)
     fixed = load_fixed_length_scorer(directory, engine)
@@ -344,20 +346,24 @@ def predict_fasta_stream(model: str, fasta: Path, engine: str = "mxnet", out: Pa
     scratch = Path(out).with_name(f".{Path(out).name}.tmp") if out is not None else None
     handle = open(scratch, "wb") if scratch is not None else sys.stdout.buffer
     bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=os.path.getsize(fasta), desc="predict", unit="B", unit_scale=True, mininterval=1)
-    count, ok = 0, False
+    count, informative, ok = 0, False, False
     try:
         handle.write(b"name\tscore\n")
         for block in iter_blocks(Path(fasta), block_bytes):
+            informative = informative or bool((block.codes < 4).any())
+            if progress and bar is None and informative:  # a refused file shows no bar
+                from tqdm.auto import tqdm
+
+                bar = tqdm(total=os.path.getsize(fasta), desc="predict", unit="B", unit_scale=True, mininterval=1)
             handle.write(block_lines(block, score_block(block, fixed, rest)))
             count += len(block)
             if bar is not None:
                 bar.update(min(block_bytes, bar.total - bar.n))
         if count == 0:
             raise BindregError(f"{fasta}: no sequences found; give a FASTA file with at least one record")
+        if not informative:
+            raise BindregError(f"{fasta}: every sequence ({count}) is only N (unknown bases); give sequences "
+                               "with A, C, G, T")
         ok = True
     finally:
         if stats is not None:

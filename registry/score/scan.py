@@ -142,10 +142,17 @@ def load_plan(directory: Path, label: str | None = None) -> ScanPlan:
     if info.get("both_strands"):
         raise BindregError(f"{label}: trained with --both-strands (scored as the mean of both strands); "
                            "bindreg scan does not do that average yet; score windows with bindreg predict")
-    symbol = json.loads((directory / "model-symbol.json").read_text())
-    loaded = mx.nd.load(str(directory / "model-0000.params"))
-    params = {name.split(":", 1)[-1]: value.asnumpy() for name, value in loaded.items()}
-    nodes, heads = symbol["nodes"], symbol["heads"]
+    try:
+        symbol = json.loads((directory / "model-symbol.json").read_text())
+        loaded = mx.nd.load(str(directory / "model-0000.params"))
+        params = {name.split(":", 1)[-1]: value.asnumpy() for name, value in loaded.items()}
+        nodes, heads = symbol["nodes"], symbol["heads"]
+        if not isinstance(nodes, list) or not isinstance(heads, list) or not heads:
+            raise ValueError("no graph")
+    except Exception as exc:  # noqa: BLE001 - JSON, MXNet and shape errors of a damaged export
+        first = next((line.strip() for line in reversed(str(exc).splitlines()) if line.strip()), type(exc).__name__)
+        raise BindregError(f"{label}: model-symbol.json or model-0000.params cannot be read ({first[:120]}); the "
+                           "model files are damaged, export or pull the model again") from None
     refuse = (f"{label}: bindreg scan evaluates chains of (1, k) convolutions, ReLU, max pooling and a "
               "global max or a local pool with a dense head; {why}; score windows with "
               "bindreg predict --mode windows instead")
