@@ -333,10 +333,10 @@ def predict_fasta_stream(model: str, fasta: Path, engine: str = "mxnet", out: Pa
     from .predict import choose_mode, score_sequences
     from .bundles import resolve_local
 
+    directory = resolve_local(model)  # an unknown model is named first, whatever else is wrong
     input_file(fasta, "FASTA")
     if out is not None:
         check_output_file(Path(out), (fasta,))
-    directory = resolve_local(model)
     chosen = choose_mode(directory, engine, mode)
     fixed = load_fixed_length_scorer(directory, engine)
 
