@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -153,3 +154,32 @@ def assert_one_line_error(result, *needles: str) -> str:
     for needle in needles:
         assert needle in lines[0], (needle, lines[0])
     return lines[0]
+
+
+def exported_model(folder: Path, architecture: str, seed: int = 0, length: int = 101, onnx: bool = False) -> Path:
+    """A real Gluon network of ``architecture`` with random weights, exported like a run directory
+    (with ``onnx``: and ``model.onnx`` of batch 64, like a bundle)."""
+    import mxnet as mx
+
+    from bindreg.host.plugins import get_registry
+
+    mx.random.seed(seed)
+    net = get_registry().architectures.get(architecture).build({"dropout": 0.5, "hidden": True})
+    net.initialize(mx.init.Normal(0.3), ctx=mx.cpu())
+    net.hybridize()
+    net(mx.nd.zeros((1, 4, 1, length)))
+    folder.mkdir(parents=True, exist_ok=True)
+    # Non-zero biases, so that a bias left out would show.
+    for param in net.collect_params().values():
+        if param.name.endswith("bias"):
+            param.set_data(mx.nd.random.normal(0, 0.3, shape=param.shape))
+    net(mx.nd.zeros((1, 4, 1, length)))
+    net.export(str(folder / "model"))
+    info = {"input_length": length, "model": architecture}
+    if onnx:
+        from bindreg.train.export import export_onnx
+
+        export_onnx(folder / "model-symbol.json", folder / "model-0000.params", length, folder / "model.onnx", batch=64)
+        info["onnx_batch"] = 64
+    (folder / "bundle.json").write_text(json.dumps(info))
+    return folder

@@ -163,6 +163,22 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def atomic_text_file(path: Path, mode: str = "w"):
+    """Yield a handle to a temporary sibling of ``path``, renamed onto ``path`` when the block succeeds
+    (for results written piece by piece)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as out:
+            os.fchmod(out.fileno(), 0o666 & ~umask())
+            yield out
+        os.replace(scratch, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(scratch)
+        raise
 def umask() -> int:
     """The process umask, read from /proc where it can be (setting it to read it races with threads)."""
     with contextlib.suppress(OSError, ValueError):

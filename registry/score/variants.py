@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
-
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,24 +51,28 @@ def read_vcf(path: Path) -> list[Variant]:
     or cyvcf2: those need htslib and report a malformed record without its line, and bad lines
     must be one ``FILE:LINE`` error here.
     """
+    variants = list(iter_vcf(path))
+    if not variants:
+        raise BindregError(f"{path}: no variant records found; give a VCF with CHROM POS ID REF ALT columns")
+    return variants
+
+
+def iter_vcf(path: Path) -> Iterator[Variant]:
+    """``read_vcf`` one variant at a time (memory does not grow with the file)."""
     from ..core.fsutil import open_text
 
     from ..core.validate import input_file
 
     path = input_file(path, "VCF")
-    variants: list[Variant] = []
     try:
         with open_text(path) as handle:
             for number, raw in enumerate(handle, start=1):
                 line = raw.rstrip("\r\n")
                 if not line or line.startswith("#"):
                     continue
-                variants.extend(_parse_record(line, f"{path}:{number}", number))
+                yield from _parse_record(line, f"{path}:{number}", number)
     except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error):
         raise BindregError(f"{path}: not a text VCF or a damaged .gz; give a plain or gzip-compressed .vcf") from None
-    if not variants:
-        raise BindregError(f"{path}: no variant records found; give a VCF with CHROM POS ID REF ALT columns")
-    return variants
 
 
 def _parse_record(line: str, where: str, number: int) -> list[Variant]:
@@ -92,13 +96,15 @@ def _windows(genome, variant: Variant, length: int) -> tuple[str, str] | str:
     if variant.alt.startswith("<") or variant.alt in ("*", ".", "") or set(variant.alt) - _BASES_N:
         return f"ALT {variant.alt!r} is not a sequence of bases (symbolic or missing alleles are skipped)"
     start = variant.pos - 1
-    genome_ref = genome.fetch(variant.chrom, start, start + len(variant.ref))
+    left_start = start - length // 2
+    # One read of everything either window needs: the left flank, REF, and L bases after it.
+    span = genome.fetch(variant.chrom, left_start, start + len(variant.ref) + length)
+    flank = start - left_start
+    genome_ref = span[flank:flank + len(variant.ref)]
     if genome_ref != variant.ref:
         return f"REF {variant.ref!r} does not match the genome ({genome_ref!r}); is it the genome build of the VCF?"
-    left = genome.fetch(variant.chrom, start - length // 2, start)
-    reference = left + genome.fetch(variant.chrom, start, start + length - len(left))
-    after = start + len(variant.ref)
-    alternative = (left + variant.alt + genome.fetch(variant.chrom, after, after + length))[:length]
+    reference = span[:length]
+    alternative = (span[:flank] + variant.alt + span[flank + len(variant.ref):])[:length]
     return reference, alternative
 
 
@@ -107,53 +113,26 @@ def _log_odds(p: np.ndarray) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
+#: Variants whose windows are fetched and scored together.
+VARIANT_BATCH = 8192
+COLUMNS = ["chrom", "pos", "id", "ref", "alt", "ref_score", "alt_score", "delta", "log_odds_delta", "note"]
+
+
 def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, engine: str = "mxnet",
                    progress: bool = False) -> list[dict]:
     """Score every variant of ``vcf`` against ``fasta`` with ``model``; one row per ALT allele.
 
     Rows hold chrom, pos, id, ref, alt, ref_score, alt_score, delta, log_odds_delta and note
     (scores are None where the note says why the variant was not scored). Written as TSV to ``out``.
+    For VCFs too large to hold the rows, ``write_variant_scores`` streams them to a file instead.
     """
-    from ..data.genome import Genome
-    from .bundles import bundle_info, resolve_local
-    from .predict import score_sequences
-
     from ..core.fsutil import check_output_file
 
     if out is not None:
         check_output_file(Path(out), (vcf, fasta))
-    directory = resolve_local(model)
-    length = int(bundle_info(directory)["input_length"])
-    variants = read_vcf(vcf)
-    genome = Genome(fasta)
-    try:
-        from tqdm.auto import tqdm
-
-        windows = [_windows(genome, v, length)
-                   for v in tqdm(variants, desc="windows", unit="variant", disable=not progress, mininterval=1)]
-    finally:
-        genome.close()
-    scored = [i for i, w in enumerate(windows) if isinstance(w, tuple)]
-    sequences = [windows[i][0] for i in scored] + [windows[i][1] for i in scored]
-    # Windows of exactly the model's length: the fixed-length path, so every architecture and engine works.
-    scores = score_sequences(directory, sequences, engine, mode="windows")[0] if scored else np.zeros(0)
-    ref_scores, alt_scores = scores[:len(scored)], scores[len(scored):]
-    rows = []
-    by_index = {index: k for k, index in enumerate(scored)}
-    for index, variant in enumerate(variants):
-        row = {"chrom": variant.chrom, "pos": variant.pos, "id": variant.id, "ref": variant.ref,
-               "alt": variant.alt, "ref_score": None, "alt_score": None, "delta": None, "log_odds_delta": None,
-               "note": ""}
-        if index in by_index:
-            k = by_index[index]
-            ref_score, alt_score = float(ref_scores[k]), float(alt_scores[k])
-            row.update(ref_score=ref_score, alt_score=alt_score, delta=alt_score - ref_score,
-                       log_odds_delta=float(_log_odds(np.array(alt_score)) - _log_odds(np.array(ref_score))))
-            if len(variant.ref) != len(variant.alt):
-                row["note"] = f"indel: alternative window is the ALT haplotype cut to {length} bp"
-        else:
-            row["note"] = f"not scored (line {variant.line}): {windows[index]}"
-        rows.append(row)
+    rows = list(iter_variant_rows(model, vcf, fasta, engine, progress))
+    if not rows:
+        raise BindregError(f"{vcf}: no variant records found; give a VCF with CHROM POS ID REF ALT columns")
     if out is not None:
         write_text_atomic(Path(out), variants_tsv(rows))
     return rows
@@ -161,8 +140,89 @@ def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, 
 
 def variants_tsv(rows: list[dict]) -> str:
     """The rows of ``score_variants`` as TSV text with a header (NA for a missing score)."""
-    columns = list(rows[0])
-    return "\n".join(["\t".join(columns)] + ["\t".join(format_cell(row[c]) for c in columns) for row in rows]) + "\n"
+    return "\n".join(["\t".join(COLUMNS)] + ["\t".join(format_cell(row[c]) for c in COLUMNS) for row in rows]) + "\n"
+
+
+def write_variant_scores(model: str, vcf: Path, fasta: Path, handle, engine: str = "mxnet",
+                         progress: bool = False) -> tuple[int, int]:
+    """Write the TSV of every variant to the text ``handle`` as it is scored, ``VARIANT_BATCH`` at a
+    time (memory holds one batch). Returns (variants scored, variants not scored)."""
+    scored = skipped = 0
+    handle.write("\t".join(COLUMNS) + "\n")
+    batch: list[str] = []
+    for row in iter_variant_rows(model, vcf, fasta, engine, progress):
+        if row["ref_score"] is None:
+            skipped += 1
+        else:
+            scored += 1
+        batch.append("\t".join(format_cell(row[c]) for c in COLUMNS))
+        if len(batch) >= VARIANT_BATCH:
+            handle.write("\n".join(batch) + "\n")
+            batch = []
+    if batch:
+        handle.write("\n".join(batch) + "\n")
+    if scored + skipped == 0:
+        raise BindregError(f"{vcf}: no variant records found; give a VCF with CHROM POS ID REF ALT columns")
+    return scored, skipped
+
+
+def iter_variant_rows(model: str, vcf: Path, fasta: Path, engine: str = "mxnet", progress: bool = False,
+                      batch: int = VARIANT_BATCH) -> Iterator[dict]:
+    """Rows of ``score_variants`` in VCF order, scored ``batch`` variants at a time through the
+    fixed-length network in large batches (``bindreg.score.fasta_stream``)."""
+    from itertools import islice
+
+    from .fasta_stream import load_fixed_length_scorer
+    from ..data.genome import Genome
+    from .bundles import resolve_local
+    from .scan import base_codes
+
+    directory = resolve_local(model)
+    variants = iter_vcf(vcf)
+    first = list(islice(variants, batch))  # a bad first record is refused before the model loads
+    scorer = load_fixed_length_scorer(directory, engine)
+    length = scorer.input_length
+    if Path(fasta).is_dir():
+        raise BindregError(f"{fasta}: is a directory; give the genome's FASTA file")
+    genome = Genome(fasta)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="variants", unit="variant", mininterval=1)
+    try:
+        chunk = first
+        while chunk:
+            windows = [_windows(genome, v, length) for v in chunk]
+            scored = [k for k, w in enumerate(windows) if isinstance(w, tuple)]
+            ref_scores = alt_scores = log_odds = np.zeros(0)
+            if scored:
+                text = "".join(windows[k][0] for k in scored) + "".join(windows[k][1] for k in scored)
+                scores = scorer.probabilities(base_codes(text).reshape(-1, length))
+                ref_scores, alt_scores = scores[:len(scored)], scores[len(scored):]
+                log_odds = _log_odds(alt_scores) - _log_odds(ref_scores)
+            by_index = {index: k for k, index in enumerate(scored)}
+            for index, variant in enumerate(chunk):
+                row = {"chrom": variant.chrom, "pos": variant.pos, "id": variant.id, "ref": variant.ref,
+                       "alt": variant.alt, "ref_score": None, "alt_score": None, "delta": None,
+                       "log_odds_delta": None, "note": ""}
+                if index in by_index:
+                    k = by_index[index]
+                    ref_score, alt_score = float(ref_scores[k]), float(alt_scores[k])
+                    row.update(ref_score=ref_score, alt_score=alt_score, delta=alt_score - ref_score,
+                               log_odds_delta=float(log_odds[k]))
+                    if len(variant.ref) != len(variant.alt):
+                        row["note"] = f"indel: alternative window is the ALT haplotype cut to {length} bp"
+                else:
+                    row["note"] = f"not scored (line {variant.line}): {windows[index]}"
+                yield row
+            if bar is not None:
+                bar.update(len(chunk))
+            chunk = list(islice(variants, batch))
+    finally:
+        genome.close()
+        if bar is not None:
+            bar.close()
 
 
 def format_cell(value) -> str:
