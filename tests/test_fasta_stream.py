@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from bindreg.core.errors import BindregError
+from bindreg.score import fasta_stream as fs
 from bindreg.score.fasta_stream import format_scores, iter_blocks, predict_fasta_stream
 from bindreg.score.predict import predict_fasta, read_predictions
 
@@ -69,3 +72,24 @@ def test_blocks_and_formatting(tmp_path):
         list(iter_blocks(headless))
     with pytest.raises(BindregError, match="is a directory"):
         list(iter_blocks(tmp_path))
+
+
+def test_the_numba_parser_reads_blocks_as_the_array_parser_does():
+    """`_parse_bytes` (the fast path) and `_parse_arrays` (which names errors) agree on random FASTA:
+    CRLF, descriptions, comment and blank lines, wrapped sequences, lower case, N."""
+    import random
+
+    rng = random.Random(0)
+    for _ in range(500):
+        records = []
+        for _ in range(rng.randint(1, 5)):
+            name = "".join(rng.choice("ab1>") for _ in range(rng.randint(1, 4)))
+            seq = "".join(rng.choice("ACGTNacgtn") for _ in range(rng.randint(1, 30)))
+            newline = rng.choice(["\n", "\r\n"])
+            records.append(">" + name + rng.choice(["", " desc x", "\tz"]) + newline
+                           + newline.join(seq[i:i + 7] for i in range(0, len(seq), 7)) + newline
+                           + (";comment\n" if rng.random() < .2 else "") + ("\n" if rng.random() < .2 else ""))
+        block = "".join(records).encode()
+        fast, arrays = fs._parse(block, Path("x.fa"), 1), fs._parse_arrays(block, Path("x.fa"), 1)
+        for field in ("name_bytes", "name_ends", "codes", "lengths", "header_lines"):
+            assert np.array_equal(getattr(fast, field), getattr(arrays, field)), field
