@@ -270,17 +270,28 @@ FromRepo = Annotated[Optional[str], typer.Option("--from", help="Git repository 
 
 
 @models_app.command("list")
-def models_list(repo: FromRepo = None):
-    """List the models published in a registry: latest version, stages, task, experiment, test AUROC.
+def models_list(repo: Annotated[Optional[str], typer.Option("--from", help="A git repository (path or URL) the "
+                                                            "models are published in, or a zoo folder; default: "
+                                                            "the zoo shipped with bindreg, then the current "
+                                                            "repository.")] = None,
+                tf: Annotated[Optional[str], typer.Option("--tf", help="Only this factor's models, e.g. STAT3.")]
+                = None):
+    """List published models: the zoo shipped with bindreg (offline) and a registry's: latest version, stages, factor, task, experiment, test AUROC.
 
-    Example: [bold]bindreg models list --from ../registry[/bold]
+    Example: [bold]bindreg models list --tf STAT3[/bold]; [bold]bindreg models list --from ../registry[/bold]
     """
     from .hub.pull import list_models
 
+    def auroc(meta):
+        return f"{meta['auroc']:.4f}" if isinstance(meta.get("auroc"), float) else str(meta.get("auroc", "?"))
+
+    rows = list_models(repo, tf)
     _table([[m["name"], m["latest"], ", ".join(f"{k}: {v}" for k, v in m["stages"].items()) or "-",
-             str(m["meta"].get("task", "?")), str(m["meta"].get("dataset", "?")), str(m["meta"].get("auroc", "?")),
-             str(len(m["versions"]))] for m in list_models(repo)],
-           ["name", "latest", "stages", "task", "experiment", "test AUROC", "versions"])
+             str(m["meta"].get("tf", "-")), str(m["meta"].get("task", "?")), str(m["meta"].get("dataset", "?")),
+             auroc(m["meta"]), str(len(m["versions"])), m.get("source", "-")] for m in rows],
+           ["name", "latest", "stages", "factor", "task", "experiment", "test AUROC", "versions", "source"])
+    if not rows:
+        typer.echo("no published models" + (f" for factor {tf}" if tf else ""), err=True)
 
 
 @models_app.command("show")
@@ -372,8 +383,9 @@ def predict(
     stride: Annotated[int, typer.Option(help="Window step for sequences longer than the model's input "
                                         "(windows mode).", min=1)] = 1,
     mode: Annotated[Mode, typer.Option(help="whole: each sequence whole, padding masked (MXNet, global-max "
-                                       "models); windows: best window of the model's length; auto: whole "
-                                       "where possible.")] = Mode.auto,
+                                       "models); windows: best window of the model's length (both engines); "
+                                       "auto: the mode the model was tested in (whole for --any-length runs, "
+                                       "else windows), the same on both engines.")] = Mode.auto,
 ):
     """Score sequences: P(bound) of whole peaks of any width, or of their best window; shorter ones padded with N.
 
@@ -385,13 +397,13 @@ def predict(
 
     names, scores, chosen = predict_fasta_with_mode(model, fasta, engine.value, out, stride,
                                                     mode.value)
-    typer.echo(f"mode: {chosen}", err=True)
+    typer.echo(f"mode: {chosen}", err=True)  # always on stderr, so stdout and -o stay a plain TSV
     if out is None:
         typer.echo("name\tscore")
         for name, score in zip(names, scores.tolist()):
             typer.echo(f"{name}\t{score!r}")
     else:
-        typer.echo(f"{len(names)} sequences scored with {engine.value} -> {out}")
+        typer.echo(f"{len(names)} sequences scored with {engine.value}, mode {chosen} -> {out}")
 
 
 @app.command("score-variants")

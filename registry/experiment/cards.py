@@ -13,8 +13,11 @@ aligned, and the base counts of those windows are its position frequency matrix.
 The matrices, trimmed of uninformative flanks, are compared with JASPAR 2026 CORE
 vertebrate motifs (pyjaspar, offline) by TOMTOM (memelite); a match is reported
 when its Benjamini-Hochberg q-value over all filter x motif pairs is below
-``MATCH_Q`` and its p-value beats all ``SHUFFLES`` column-permuted copies of the
-filter (see ``match_jaspar``), and the card says so plainly when none is.
+``MATCH_Q``, its p-value beats all ``SHUFFLES`` column-permuted copies of the
+filter (see ``match_jaspar``), the filter carries enough information to be a motif
+at all (``MIN_BITS`` in all, ``MIN_BITS_PER_COLUMN`` on average) and the alignment
+covers ``MIN_COVERAGE`` of its informative columns (see ``significant``); the card
+says so plainly when none is.
 """
 
 from __future__ import annotations
@@ -38,6 +41,15 @@ TRIM_BITS = 0.3
 MAX_LOGOS = 24
 #: Column-permuted copies of each filter that its best match must beat (empirical p <= 1/(1+SHUFFLES)).
 SHUFFLES = 49
+#: A filter is read as a motif only with this much information in its trimmed logo (bits, all columns)...
+MIN_BITS = 6.0
+#: ... and this much per column on average: near-uniform logos (~0.5 bits a column) get tiny TOMTOM
+#: p-values against long, weak JASPAR motifs (CTCF's 33 columns) without resembling them.
+MIN_BITS_PER_COLUMN = 0.8
+#: A column with this much information is one of the filter's informative columns ...
+INFORMATIVE_BITS = 0.5
+#: ... and the best alignment must overlap this share of them (not a corner of the filter).
+MIN_COVERAGE = 0.75
 MAX_SEQUENCES = 3000
 LICENSE = "mit"
 
@@ -54,7 +66,13 @@ class FilterMotif:
 
     @property
     def information(self) -> float:
+        """Bits of the trimmed logo, all columns together."""
         return float(information_content(self.pfm[:, self.trimmed[0]:self.trimmed[1]]).sum())
+
+    @property
+    def bits_per_column(self) -> float:
+        """Mean bits per column of the trimmed logo."""
+        return self.information / max(1, self.trimmed[1] - self.trimmed[0])
 
 
 def information_content(pfm: np.ndarray) -> np.ndarray:
@@ -165,14 +183,36 @@ def match_jaspar(motifs: list[FilterMotif], keep: int = 3) -> None:
     queries = [np.ascontiguousarray(m.pfm[:, m.trimmed[0]:m.trimmed[1]], dtype=np.float64) for m in usable]
     rng = np.random.default_rng(0)
     shuffled = [q[:, rng.permutation(q.shape[1])] for q in queries for _ in range(SHUFFLES)]
-    p_all = np.asarray(tomtom(queries + shuffled, targets, n_jobs=1)[0], dtype=float)
+    found = tomtom(queries + shuffled, targets, n_jobs=1)
+    p_all = np.asarray(found[0], dtype=float)
+    offsets, overlaps = (np.asarray(a[:len(queries)]) for a in (found[2], found[3]))
     p_values = p_all[:len(queries)]
     null_best = p_all[len(queries):].min(axis=1).reshape(len(queries), SHUFFLES).min(axis=1)
     q_values = _benjamini_hochberg(p_values.ravel()).reshape(p_values.shape)
-    for motif, p_row, q_row, null in zip(usable, p_values, q_values, null_best):
+    for i, (motif, p_row, q_row, null) in enumerate(zip(usable, p_values, q_values, null_best)):
         for rank, target in enumerate(np.argsort(p_row)[:keep]):
+            covered = alignment_coverage(queries[i], int(offsets[i, target]), int(overlaps[i, target]),
+                                         targets[target].shape[1])
             motif.matches.append({**names[target], "p": float(p_row[target]), "q": float(q_row[target]),
-                                  "beats_shuffles": bool(rank == 0 and p_row[target] < null)})
+                                  "beats_shuffles": bool(rank == 0 and p_row[target] < null),
+                                  "coverage": round(covered, 3)})
+
+
+def alignment_coverage(query: np.ndarray, offset: int, overlap: int, target_width: int) -> float:
+    """Share of the informative columns (>= ``INFORMATIVE_BITS``) of ``query: (4, w)`` that TOMTOM's
+    best alignment overlaps with the target.
+
+    memelite's ``offset`` is where the query starts relative to the target (negative: the query
+    overhangs the target's start) and ``overlap`` the number of aligned columns; on the reverse
+    strand the same holds against the reverse-complemented target, and the query's covered span
+    is the same.
+    """
+    informative = np.flatnonzero(information_content(query) >= INFORMATIVE_BITS)
+    if informative.size == 0:
+        return 0.0
+    start = max(0, -offset)  # first query column inside the target
+    covered = (informative >= start) & (informative < start + overlap)
+    return float(covered.mean())
 
 
 def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -185,9 +225,30 @@ def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 
 
 def significant(motif: FilterMotif) -> dict | None:
-    """The best match when it passes both tests (q < MATCH_Q and better than every shuffle), else None."""
-    best = motif.matches[0] if motif.matches else None
-    return best if best and best["q"] < MATCH_Q and best["beats_shuffles"] else None
+    """The best match when it passes every test (``rejection`` says none fails), else None."""
+    return motif.matches[0] if motif.matches and rejection(motif) is None else None
+
+
+def rejection(motif: FilterMotif) -> str | None:
+    """Why the filter's best JASPAR match is not claimed, in a few words; None when it is.
+
+    Claimed only when the filter is a motif at all (``MIN_BITS`` in its trimmed logo and
+    ``MIN_BITS_PER_COLUMN`` on average), the match is significant (BH q < ``MATCH_Q``) and beats
+    every column-shuffled copy of the filter, and the alignment covers ``MIN_COVERAGE`` of the
+    filter's informative columns.
+    """
+    if not motif.matches:
+        return "no match"
+    best = motif.matches[0]
+    if motif.information < MIN_BITS or motif.bits_per_column < MIN_BITS_PER_COLUMN:
+        return f"low information ({motif.information:.1f} bits, {motif.bits_per_column:.2f}/column)"
+    if best["q"] >= MATCH_Q:
+        return f"q {best['q']:.2g}"
+    if not best["beats_shuffles"]:
+        return "shuffled filter matches as well"
+    if best.get("coverage", 1.0) < MIN_COVERAGE:
+        return f"alignment covers {best['coverage']:.0%} of the filter"
+    return None
 
 
 def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:
@@ -293,13 +354,14 @@ def motif_sequences(dataset, codes: np.ndarray | None = None) -> tuple[np.ndarra
 
 
 def _write_motif_table(motifs: list[FilterMotif], path: Path) -> None:
-    lines = ["filter\tsites\tbits\tbest_match\tname\tp\tq\tsignificant"]
+    lines = ["filter\tsites\tbits\tbits_per_column\tbest_match\tname\tp\tq\tcoverage\tsignificant\twhy_not"]
     for m in motifs:
         best = m.matches[0] if m.matches else None
-        lines.append("\t".join([str(m.index), str(m.sites), f"{m.information:.2f}",
+        lines.append("\t".join([str(m.index), str(m.sites), f"{m.information:.2f}", f"{m.bits_per_column:.2f}",
                                 best["matrix_id"] if best else "-", best["name"] if best else "-",
                                 f"{best['p']:.3g}" if best else "-", f"{best['q']:.3g}" if best else "-",
-                                "yes" if significant(m) else "no"]))
+                                f"{best.get('coverage', 1.0):.2f}" if best else "-",
+                                "yes" if significant(m) else "no", rejection(m) or "-" if best else "-"]))
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -343,7 +405,9 @@ def front_matter(identity: dict, metrics: dict, motifs: list[FilterMotif]) -> di
                       **({"any_length": True, "trained_lengths": identity["lengths"]}
                          if identity.get("any_length") else {})},
             "learned_motifs": {"jaspar": f"{JASPAR_RELEASE} CORE vertebrates", "method": "TOMTOM (memelite)",
-                               "q_threshold": MATCH_Q, "shuffles_to_beat": SHUFFLES, "matched": matched},
+                               "q_threshold": MATCH_Q, "shuffles_to_beat": SHUFFLES, "min_bits": MIN_BITS,
+                               "min_bits_per_column": MIN_BITS_PER_COLUMN, "min_coverage": MIN_COVERAGE,
+                               "matched": matched},
             "citation": PAPER_CITATION,
         },
     }
@@ -374,14 +438,14 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
     versions = ", ".join(f"{k} {v}" for k, v in identity["versions"].items())
     matched = [m for m in motifs if significant(m)]
     usable = [m for m in motifs if m.sites >= MIN_SITES]
+    rule = (f"TOMTOM q < {MATCH_Q}, a better p-value than {SHUFFLES} column-shuffled copies of the filter, "
+            f"at least {MIN_BITS:g} bits in the trimmed logo and {MIN_BITS_PER_COLUMN:g} bits per column, and an "
+            f"alignment over at least {MIN_COVERAGE:.0%} of the filter's informative columns")
     if matched:
-        verdict = (f"{len(matched)} of {len(motifs)} first-layer filters match a JASPAR motif "
-                   f"(TOMTOM q < {MATCH_Q}, and a better p-value than {SHUFFLES} column-shuffled copies "
-                   "of the filter).")
+        verdict = f"{len(matched)} of {len(motifs)} first-layer filters match a JASPAR motif ({rule})."
     elif usable:
-        verdict = (f"None of the {len(motifs)} first-layer filters matches a JASPAR motif (TOMTOM q < "
-                   f"{MATCH_Q} and better than {SHUFFLES} column-shuffled copies); the best candidates are "
-                   "listed below for inspection, not as findings.")
+        verdict = (f"None of the {len(motifs)} first-layer filters matches a JASPAR motif ({rule}); the best "
+                   "candidates are listed below for inspection, not as findings.")
     elif skipped:
         verdict = ("Not analysed: this run was made by a sweep with `--no-motifs`. "
                    "`bindreg card RUN_DIR` matches its filters to JASPAR and rewrites this card.")
@@ -389,12 +453,13 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
         verdict = "No filter activated on enough test sequences to form a motif."
     else:
         verdict = "The network has no convolutional first layer, so it has no filters to read as motifs."
-    table = ["| filter | sites | bits | best JASPAR match | p | q | match |", "|---|---|---|---|---|---|---|"]
+    table = ["| filter | sites | bits | bits/column | best JASPAR match | p | q | match |",
+             "|---|---|---|---|---|---|---|---|"]
     for m in sorted(usable, key=lambda m: (significant(m) is None, m.matches[0]["p"] if m.matches else 1))[:16]:
         best = m.matches[0] if m.matches else None
-        table.append(f"| {m.index} | {m.sites} | {m.information:.1f} | "
+        table.append(f"| {m.index} | {m.sites} | {m.information:.1f} | {m.bits_per_column:.2f} | "
                      + (f"{best['name']} ({best['matrix_id']}) | {best['p']:.2g} | {best['q']:.2g} | "
-                        f"{'yes' if significant(m) else 'no'} |" if best else "- | - | - | no |"))
+                        f"{'yes' if significant(m) else 'no: ' + rejection(m)} |" if best else "- | - | - | no |"))
     body = [
         f"# {identity['model']} on {identity['dataset']} ({identity['task']})", "",
         f"Test AUROC **{test['auroc']:.4f}**, AUPRC {test['auprc']:.4f}, accuracy {test['accuracy']:.4f} "
@@ -410,10 +475,10 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
         *table, "",
         "## Intended use", "",
         f"Scoring DNA sequences for binding of the factor behind `{identity['dataset']}`; " + (
-            "sequences of any length are scored whole, padding masked (`bindreg predict`, docs/varlen.md)."
-            if identity.get("any_length") else
+            "sequences of any length are scored whole, padding masked (`bindreg predict` with MXNet, "
+            "docs/varlen.md)." if identity.get("any_length") else
             f"sequences of other lengths are scored by their best {identity['sequence_length']} bp window "
-            "(longer) or N-padded (shorter)."),
+            "(longer) or N-padded (shorter), with either engine (`bindreg predict`, mode `windows`)."),
         "", "## Limitations", "",
         "Trained on one experiment in one cell type. Motif-discovery models separate bound sequence from "
         "dinucleotide shuffles and overstate accuracy against genomic negatives. Filter-to-JASPAR matches "

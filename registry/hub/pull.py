@@ -122,22 +122,47 @@ def registered(root: Path) -> dict[str, dict]:
     return {name: models[name] for name in sorted(models) if models[name]["versions"]}
 
 
-def list_models(repo: str | None = None) -> list[dict]:
-    """One row per registered model: name, latest version, stages and the latest version's meta."""
+def list_models(repo: str | None = None, tf: str | None = None) -> list[dict]:
+    """One row per registered model: name, latest version, stages and the latest version's meta.
+
+    ``repo`` None: the zoo shipped with bindreg, then the current repository's models when it is a git
+    repository; a zoo folder (``index.json``): that zoo. ``tf`` keeps one factor's models."""
+    from . import zoo
     from .publish import published_meta
 
-    rows = []
+    if zoo.is_zoo(repo):
+        return zoo.list_models(Path(repo), tf)
+    rows = zoo.list_models(None, tf) if repo is None else []
+    if repo is None and not _in_git_repository():
+        return rows
     with registry_checkout(repo) as root:
         for name, entry in registered(root).items():
             latest, commit = list(entry["versions"].items())[-1]
-            rows.append({"name": name, "latest": latest, "versions": list(entry["versions"]),
-                         "stages": entry["stages"], "meta": published_meta(root, commit, name) or {}})
+            meta = published_meta(root, commit, name) or {}
+            if zoo.matches_factor(meta, name, tf):
+                rows.append({"name": name, "latest": latest, "versions": list(entry["versions"]),
+                             "stages": entry["stages"], "meta": meta, "source": str(repo or root)})
     return rows
+
+
+def _in_git_repository() -> bool:
+    from .publish import git
+
+    return bool(git(Path.cwd(), "rev-parse", "--show-toplevel", check=False))
 
 
 def show_model(spec: str, repo: str | None = None) -> dict:
     """Versions, stages and recorded meta of one model (one version when the spec names it)."""
+    from . import zoo
     from .publish import published_meta
+
+    if repo is None or zoo.is_zoo(repo):
+        folder = Path(repo) if repo is not None else None
+        found = zoo.show_model(spec, folder)
+        if found is not None:
+            return found
+        if folder is not None:
+            raise zoo.unknown(spec, folder)
 
     with registry_checkout(repo) as root:
         name, chosen, entry = _resolve(spec, root)
@@ -165,11 +190,15 @@ def _resolve(spec: str, root: Path) -> tuple[str, str, dict]:
 
 def pull(spec: str, repo: str | None = None) -> Pulled:
     """Download ``NAME[@VERSION]`` from ``repo`` (path or git URL; default: this repository),
-    verify it, and cache it by version. Returns where it lies."""
+    verify it, and cache it by version. Returns where it lies. With no ``repo``, a name of the zoo
+    shipped with bindreg comes from it (offline); a zoo folder as ``repo`` is read like it."""
+    from . import zoo
     from .bundle import check_expectations, extract_archive, verify_manifest
     from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic
     from .publish import published_meta
 
+    if zoo.is_zoo(repo) or (repo is None and zoo.find(spec) is not None):
+        return zoo.pull(spec, Path(repo) if repo is not None else None)
     with registry_checkout(repo) as root:
         name, version, entry = _resolve(spec, root)
         label = f"{name}@{version}"
@@ -254,6 +283,8 @@ def resolve_local(model: str) -> Path:
     folder = models_home() / name
     cached = sorted((p.name for p in folder.iterdir() if (p / ORIGIN).exists()), key=_version_key) \
         if folder.is_dir() else []
+    if (not cached or (version and version not in cached)) and _in_shipped_zoo(model):
+        return zoo_pull(model).directory  # the zoo is on this machine: verify and cache it on first use
     if version:
         if version not in cached:
             raise BindregError(f"{name}@{version} is not downloaded; run `bindreg pull {name}@{version} "
@@ -263,6 +294,18 @@ def resolve_local(model: str) -> Path:
         raise BindregError(f"no model {model!r} is downloaded and no such directory exists; run "
                            f"`bindreg pull {name} --from REPO` first, or give a run directory")
     return folder / cached[-1]
+
+
+def _in_shipped_zoo(spec: str) -> bool:
+    from .zoo import find
+
+    return find(spec) is not None
+
+
+def zoo_pull(spec: str) -> Pulled:
+    from .zoo import pull as pull_zoo
+
+    return pull_zoo(spec)
 
 
 def recheck(model: str) -> dict:

@@ -1,10 +1,14 @@
 """Scoring sequences of any length with an exported network, through MXNet or onnxruntime alone.
 
-Two modes (``--mode``; ``auto`` picks ``whole`` where it can, else ``windows``):
+Two modes (``--mode``), and ``auto``, which depends on the model only, never on the engine:
+``whole`` for a model trained on sequences of any length (``bindreg run --any-length``), else
+``windows``; so ``--engine mxnet`` and ``--engine onnxruntime`` give the same scores (1e-5)
+for the same input and mode.
 
 ``whole`` (MXNet, global-max networks): each sequence is scored whole, in padded batches
 with the padding masked out (``bindreg.varlen``); a sequence of the model's length scores
-as on the fixed-length path.
+as on the fixed-length path. The ONNX graph has a fixed input length, so onnxruntime
+refuses it (one line naming the fix).
 
 ``windows``: the network sees its fixed input length ``L`` (recorded in ``bundle.json``):
 
@@ -80,7 +84,7 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
         options.log_severity_level = 3  # MXNet's exporter lists weights as graph inputs; ORT warns once per weight
         session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         input_name = session.get_inputs()[0].name
-        batch = int(info.get("onnx_batch", 1))
+        batch = onnx_batch(session, info)
 
         def run_onnx(chunk: np.ndarray) -> np.ndarray:
             # The exported graph has a fixed batch; pad the last chunk with N (zeros).
@@ -102,6 +106,15 @@ def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
     raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
 
 
+def onnx_batch(session, info: dict) -> int:
+    """The batch the ONNX graph was exported with: its input shape says, whatever ``bundle.json``
+    (absent in a run directory) claims; a symbolic batch takes ``bundle.json``'s or 64."""
+    declared = session.get_inputs()[0].shape[0]
+    if isinstance(declared, int) and declared > 0:
+        return declared
+    return int(info.get("onnx_batch", 64))
+
+
 def bundle_info(directory: Path) -> dict:
     """``bundle.json`` of a bundle, or the same facts read from a run directory's ``run.json``."""
     directory = Path(directory)
@@ -111,7 +124,8 @@ def bundle_info(directory: Path) -> dict:
         run = json.loads((directory / "run.json").read_text())
         metrics = json.loads((directory / "metrics.json").read_text()) if (directory / "metrics.json").exists() else {}
         return {"input_length": run["sequence_length"], "model": run["model"],
-                "both_strands": metrics.get("protocol", {}).get("both_strands", False)}
+                "both_strands": metrics.get("protocol", {}).get("both_strands", False),
+                "trained_any_length": bool(run.get("any_length", False))}
     raise BindregError(f"{directory}: neither a model bundle (bundle.json) nor a run directory (run.json); "
                        "give a published NAME[@VERSION] pulled with `bindreg pull`, or a run directory")
 
@@ -171,18 +185,25 @@ def read_sequences(fasta: Path) -> SequenceSet:
 
 
 def choose_mode(directory: Path, engine: str, mode: str) -> str:
-    """``whole`` or ``windows`` for ``mode`` (auto, whole or windows) and what the model and engine offer."""
-    from ..train.varlen import supports_any_length
+    """``whole`` or ``windows`` for ``mode`` (auto, whole or windows).
 
+    ``auto`` is the mode the model was tested in, whatever the engine: ``whole`` for a model
+    trained on sequences of any length, ``windows`` for one trained on one length (the paper's
+    "is there a site anywhere?", and what ``test.expect`` checks). ``whole`` needs MXNet.
+    """
     if mode not in MODES:
         raise BindregError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    whole_possible = engine == "mxnet" and supports_any_length(directory)
-    if mode == "whole" and engine != "mxnet":
-        raise BindregError("--mode whole needs --engine mxnet (the ONNX export has a fixed input length); "
-                           "use --mode windows with onnxruntime")
+    if engine not in ENGINES:
+        raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    chosen = mode
     if mode == "auto":
-        return "whole" if whole_possible else "windows"
-    return mode
+        chosen = "whole" if bundle_info(directory).get("trained_any_length") else "windows"
+    if chosen == "whole" and engine != "mxnet":
+        why = "this model was trained on whole sequences of any length, so auto means whole; " \
+            if mode == "auto" else ""
+        raise BindregError(f"{directory}: {why}--mode whole needs --engine mxnet (the ONNX export has a fixed "
+                           "input length); use --engine mxnet, or --mode windows with onnxruntime")
+    return chosen
 
 
 def score_sequences(directory: Path, sequences: list[str], engine: str = "mxnet", mode: str = "auto",
