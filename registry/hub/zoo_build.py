@@ -32,6 +32,8 @@ WANTED = {"bindnet": {"filters": 256}, "1layer_128motif": {}}
 #: Cell lines as ENCODE spells them, for names read in lower case from Zeng et al.'s folders.
 CELL_LINES = {"helas3": "HeLa-S3", "gm12878": "GM12878", "k562": "K562", "hepg2": "HepG2", "h1-hesc": "H1-hESC"}
 MAX_MB = 25.0
+#: Beside an analysed copy: which run and which card code made it (not part of the bundle).
+ANALYSED = "zoo-analysed.json"
 
 
 @dataclass
@@ -103,12 +105,19 @@ def analysed_copy(run_dir: Path, work: Path) -> Path:
     from ..data.store import open_store
     from ..experiment.cards import motif_sequences, write_card
 
+    from ..core.fsutil import sha256_file, write_json_atomic
+    from ..experiment import cards
+
     run_dir = Path(run_dir)
     run = json.loads((run_dir / "run.json").read_text())
     target = Path(work) / run["dataset"] / run_dir.name
-    if (target / "motifs.tsv").is_file() and (target / "run.json").is_file() and \
-            json.loads((target / "run.json").read_text()).get("created_at") == run.get("created_at"):
-        return target
+    # The same run analysed by the same card code: reuse it (a change of either analyses it again).
+    stamp = {"created_at": run.get("created_at"), "cards_sha256": sha256_file(Path(cards.__file__))}
+    try:
+        if json.loads((target / ANALYSED).read_text()) == stamp:
+            return target
+    except (OSError, ValueError):
+        pass
     store = Path(run["store"])
     if not store.exists():
         raise BindregError(f"{run_dir}: its dataset store {store} is not on this machine; the card's motif analysis "
@@ -119,6 +128,7 @@ def analysed_copy(run_dir: Path, work: Path) -> Path:
             if file.is_file():
                 shutil.copyfile(file, scratch / file.name)
         write_card(scratch, run, json.loads((run_dir / "metrics.json").read_text()), *motif_sequences(dataset))
+        write_json_atomic(scratch / ANALYSED, stamp)
     return target
 
 
