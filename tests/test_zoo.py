@@ -131,3 +131,5 @@ def test_shipped_zoo_is_small_and_every_model_passes_its_checks(tmp_path):
         assert [r["name"] for r in list_models()] == [r["name"] for r in rows]
     finally:
         os.chdir(cwd)
+    listing = bindreg_cli("models", "list", "--tf", "STAT3", cwd=tmp_path).stdout
+    assert "stat3-helas3-" in listing and "arid3a" not in listing

@@ -176,7 +176,8 @@ def match_jaspar(motifs: list[FilterMotif], keep: int = 3) -> None:
 
     ``q`` is Benjamini-Hochberg over every filter x motif pair. ``beats_shuffles``
     says whether the best p-value is lower than that of every one of ``SHUFFLES``
-    column-permuted copies of the same filter: TOMTOM's Euclidean scores give
+    column-permuted copies of the same filter (False, unscored, for a filter that fails
+    the information floor or the q-value anyway): TOMTOM's Euclidean scores give
     near-uniform matrices tiny p-values against long, weak JASPAR motifs (a random
     filter "matches" CTCF at p ~ 1e-10), and a permuted copy keeps the information
     but not the motif, so it is the null that such artefacts fail.
@@ -189,14 +190,21 @@ def match_jaspar(motifs: list[FilterMotif], keep: int = 3) -> None:
     names, targets = jaspar_vertebrates()
     # float64 always: numba compiles (and caches) one specialisation per dtype.
     queries = [np.ascontiguousarray(m.pfm[:, m.trimmed[0]:m.trimmed[1]], dtype=np.float64) for m in usable]
-    rng = np.random.default_rng(0)
-    shuffled = [q[:, rng.permutation(q.shape[1])] for q in queries for _ in range(SHUFFLES)]
-    found = tomtom(queries + shuffled, targets, n_jobs=1)
-    p_all = np.asarray(found[0], dtype=float)
-    offsets, overlaps = (np.asarray(a[:len(queries)]) for a in (found[2], found[3]))
-    p_values = p_all[:len(queries)]
-    null_best = p_all[len(queries):].min(axis=1).reshape(len(queries), SHUFFLES).min(axis=1)
+    found = tomtom(queries, targets, n_jobs=1)
+    p_values = np.asarray(found[0], dtype=float)
+    offsets, overlaps = np.asarray(found[2]), np.asarray(found[3])
     q_values = _benjamini_hochberg(p_values.ravel()).reshape(p_values.shape)
+    # TOMTOM's p-values depend on the targets, not on the other queries, so the shuffles are scored
+    # apart, and only for filters that every other test lets through (a third of them, or less).
+    candidates = [i for i, m in enumerate(usable)
+                  if m.information >= MIN_BITS and m.bits_per_column >= MIN_BITS_PER_COLUMN
+                  and q_values[i].min() < MATCH_Q]
+    null_best = np.full(len(usable), -np.inf)
+    if candidates:
+        rng = np.random.default_rng(0)
+        shuffled = [queries[i][:, rng.permutation(queries[i].shape[1])] for i in candidates for _ in range(SHUFFLES)]
+        p_null = np.asarray(tomtom(shuffled, targets, n_jobs=1)[0], dtype=float)
+        null_best[candidates] = p_null.min(axis=1).reshape(len(candidates), SHUFFLES).min(axis=1)
     for i, (motif, p_row, q_row, null) in enumerate(zip(usable, p_values, q_values, null_best)):
         for rank, target in enumerate(np.argsort(p_row)[:keep]):
             covered = alignment_coverage(queries[i], int(offsets[i, target]), int(overlaps[i, target]),

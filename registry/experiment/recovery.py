@@ -11,7 +11,8 @@ rules of ``bindreg.experiment.cards.significant`` apply) is one of the factor's 
 (C2H2 zinc fingers, for one, hold CTCF, SP1, REST and ZBTB7A alike) is reported, not counted.
 
 ``motif_recovery(results)`` takes the run records of ``bindreg.experiment.compare`` (dicts with
-``run``, ``metrics`` and ``directory``) and returns the rows; ``recovery_markdown(rows)`` is the
+``run``, ``metrics`` and ``directory``; baselines and the data-size study's subsampled runs are
+left out) and returns the rows; ``recovery_markdown(rows)`` is the
 report's table.
 """
 
@@ -86,6 +87,8 @@ def motif_recovery(results: list[dict]) -> list[dict]:
     rows = []
     for result in results:
         run = result["run"]
+        if run.get("kind") == "baseline" or run.get("train_size"):
+            continue  # no first layer to read; the data-size study's subsampled runs repeat a model
         factor, cell = factor_of(run["dataset"])
         own = factor_matrices(factor)
         if not own:

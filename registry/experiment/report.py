@@ -320,6 +320,8 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
         # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
         write_json_atomic(scratch / "metrics.json", {"median_auc": summary["median_auc"]})
         markdown = _markdown(summary, models, experiments, matrix, order, figures)
+        from .recovery import motif_recovery, recovery_markdown  # does each card name its factor? (issue 13)
+        markdown += "\n## Motif recovery\n\n" + recovery_markdown(motif_recovery(results))
         (scratch / "report.md").write_text(markdown)
         (scratch / "report.html").write_text(_html(markdown, figures, scratch))
     return summary
