@@ -283,8 +283,11 @@ def resolve_local(model: str) -> Path:
     folder = models_home() / name
     cached = sorted((p.name for p in folder.iterdir() if (p / ORIGIN).exists()), key=_version_key) \
         if folder.is_dir() else []
-    if (not cached or (version and version not in cached)) and _in_shipped_zoo(model):
-        return zoo_pull(model).directory  # the zoo is on this machine: verify and cache it on first use
+    if not cached or (version and version not in cached):
+        from . import zoo
+
+        if zoo.find(model) is not None:  # shipped with bindreg: verify and cache it on first use
+            return zoo.pull(model).directory
     if version:
         if version not in cached:
             raise BindregError(f"{name}@{version} is not downloaded; run `bindreg pull {name}@{version} "
@@ -294,18 +297,6 @@ def resolve_local(model: str) -> Path:
         raise BindregError(f"no model {model!r} is downloaded and no such directory exists; run "
                            f"`bindreg pull {name} --from REPO` first, or give a run directory")
     return folder / cached[-1]
-
-
-def _in_shipped_zoo(spec: str) -> bool:
-    from .zoo import find
-
-    return find(spec) is not None
-
-
-def zoo_pull(spec: str) -> Pulled:
-    from .zoo import pull as pull_zoo
-
-    return pull_zoo(spec)
 
 
 def recheck(model: str) -> dict:
