@@ -93,25 +93,27 @@ def motif_recovery(results: list[dict]) -> list[dict]:
         own = factor_matrices(factor)
         if not own:
             continue
-        own_families = {f for facts in own.values() for f in facts["family"]}
+        # The family of the factor's own matrix; a dimer's partner (ELK1::HOXA1) would add its family too.
+        exact = {mid: facts for mid, facts in own.items() if facts["name"].upper() == factor} or own
+        own_families = {f for facts in exact.values() for f in facts["family"]}
         claimed = claimed_matches(Path(str(result["directory"]))) if "://" not in str(result["directory"]) else None
         names_factor = names_family = None
-        hits: list[str] = []
+        hits: dict[str, int] = {}
         if claimed is not None:
             for match in claimed:
                 facts = families.get(match.get("matrix_id"), {"name": match.get("name", "?"), "family": []})
-                if match.get("matrix_id") in own:
-                    hits.append(f"{facts['name']} ({match['matrix_id']}, filter {match.get('filter')})")
-                elif own_families & set(facts["family"]):
-                    hits.append(f"{facts['name']} ({match.get('matrix_id')}, filter {match.get('filter')}, family)")
+                if match.get("matrix_id") in own or own_families & set(facts["family"]):
+                    label = f"{facts['name']} {match.get('matrix_id')}"
+                    hits[label] = hits.get(label, 0) + 1
             names_factor = any(m.get("matrix_id") in own for m in claimed)
             names_family = names_factor or any(own_families & set(families.get(m.get("matrix_id"), {})
                                                                    .get("family", [])) for m in claimed)
         rows.append({"experiment": run["dataset"], "factor": factor, "cell_line": cell, "model": run["model"],
                      "jaspar": sorted(own), "family": sorted(own_families),
-                     "class": sorted({c for facts in own.values() for c in facts["class"]}),
+                     "class": sorted({c for facts in exact.values() for c in facts["class"]}),
                      "factor_named": names_factor, "family_named": names_family,
-                     "claimed": len(claimed) if claimed is not None else None, "hits": sorted(set(hits)),
+                     "claimed": len(claimed) if claimed is not None else None,
+                     "hits": [f"{label} x{n}" for label, n in sorted(hits.items(), key=lambda kv: -kv[1])],
                      "recovered": None if claimed is None else ("factor" if names_factor else
                                                                 "family" if names_family else "no")})
     return sorted(rows, key=lambda r: (r["experiment"], r["model"]))
@@ -129,7 +131,8 @@ def recovery_markdown(rows: list[dict]) -> str:
             family = sum(r["recovered"] in ("factor", "family") for r in mine)
             lines.append(f"- `{model}`: the card names the factor in {factor} of {len(mine)} experiments, "
                          f"the factor or its JASPAR family in {family}.")
-    lines += ["", "| experiment | factor | JASPAR family | model | filters matched | recovered | matches |",
+    lines += ["", "| experiment | factor | JASPAR family | model | filters matched | recovered | "
+                  "matches of the factor or its family (filters) |",
               "|---|---|---|---|---|---|---|"]
     for r in rows:
         recovered = {"factor": "factor", "family": "family only", "no": "no",
