@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@echo "Compiling numba kernels once: TOMTOM's (model cards match filters to JASPAR) and the trainer's (about a minute)..."
-	$(BIN)/python -c "from bindreg.experiment import cards; from bindreg.train import onehot_conv; cards.warm_up(); onehot_conv.warm_up()"
+	$(BIN)/python -c "from bindreg.experiment import filters; from bindreg.train import onehot_conv, onehot_strands; filters.warm_up(); onehot_conv.warm_up(); onehot_strands.warm_up()"
 	touch $@
 
 demo: setup

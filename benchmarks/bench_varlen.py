@@ -28,7 +28,7 @@ from _common import save
 from bindreg.experiment.runs import run
 from bindreg.data.synthetic import varied_length_sequences
 from bindreg.train.training import BUDGETS
-from bindreg.train.varlen import centre_pad
+from bindreg.score.whole import centre_pad
 
 
 def main() -> None:

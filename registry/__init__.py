@@ -16,14 +16,4 @@ from . import flat  # noqa: E402
 
 flat.install()  # `import bindreg.catalog` and the other flat names of 0.1 keep working
 
-__all__ = ["__version__", "hookimpl", "load", "Model", "api"]
-
-
-def __getattr__(name: str):
-    """``bindreg.load`` and ``bindreg.Model`` (docs/api.md), imported on first use so that
-    ``import bindreg`` stays free of MXNet."""
-    if name in ("load", "Model"):
-        from . import api
-
-        return getattr(api, name)
-    raise AttributeError(f"module 'bindreg' has no attribute {name!r}")
+__all__ = ["__version__", "hookimpl"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     from bindreg.core.errors import BindregError
-    from bindreg.hub.zoo_build import MAX_MB, WANTED, build
+    from bindreg.api.zoo_build import MAX_MB, WANTED, build
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=Path, required=True, help="the --runs folder of `bindreg compare`")

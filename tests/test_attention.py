@@ -12,7 +12,7 @@ from bindreg.core.errors import BindregError
 from bindreg.train.nets import BothStrandsConvNet
 from bindreg.host.plugins import get_registry
 from bindreg.score.predict import load_scorer, score
-from bindreg.train.varlen import VARLEN_SYMBOL
+from bindreg.score.whole import VARLEN_SYMBOL
 
 from conftest import bindreg_cli, random_sequences, write_zeng_experiment
 from test_varlen import exported
@@ -34,6 +34,7 @@ def test_1layer_rc_exports_to_onnx_and_scores_alike_on_both_engines(tmp_path):
                                score(load_scorer(directory, "mxnet"), sequences), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_cnn_transformer_runs_predicts_any_length_and_bundles_without_onnx(tmp_path):
     """End to end: bindreg run, bindreg predict of whole peaks, then the bundle that publish and pull
     use: no model.onnx but a one-line note, expectations checked with MXNet only, onnxruntime refused

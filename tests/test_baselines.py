@@ -38,6 +38,7 @@ def test_tf_from_dataset_name():
     assert "STAT3" in tf_from_dataset_name("zeng_md_stat3_helas3")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model, options", [("kmer_lr", None), ("pwm", {"tf": "CTCF"}),
                                             ("gkmsvm", {"max_positives": 150})])
 def test_baseline_run_directory_has_the_run_shape(tmp_path, zeng_files, model, options):
@@ -47,6 +48,8 @@ def test_baseline_run_directory_has_the_run_shape(tmp_path, zeng_files, model, o
     assert metrics["seconds_per_500k_samples"] > 0 and summary.metrics == metrics
     for name in ("run.json", "test_predictions.csv", "roc.csv", "pr.csv", "card.md"):
         assert (tmp_path / model / name).exists()
+    if model == "gkmsvm":  # what was fitted, not what was offered (the paper's cap samples)
+        assert metrics["train_size"] == 300 and metrics["offered_size"] == 1200 and metrics["protocol"]["reduced"]
 
 
 def test_pwm_without_a_motif_name_is_one_line(tmp_path, zeng_files):
@@ -55,6 +58,7 @@ def test_pwm_without_a_motif_name_is_one_line(tmp_path, zeng_files):
         run("pwm", "discovery", str(unnamed), BUDGETS["smoke"], out=tmp_path / "pwm")
 
 
+@pytest.mark.slow
 def test_cli_runs_a_baseline_and_lists_it(tmp_path, zeng_files):
     out = bindreg_cli("run", "--model", "kmer_lr", "--data", str(zeng_files), "--out", str(tmp_path / "k"),
                       "--quiet").stdout

@@ -12,6 +12,8 @@ from bindreg.hub.bundle import (check_expectations, extract_archive, verify_mani
                             write_manifest)
 from bindreg.core.errors import BindregError
 
+pytestmark = pytest.mark.slow  # every test here trains, publishes or pulls
+
 
 def _folder(tmp_path, name="bundle"):
     folder = tmp_path / name

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import yaml
 
-from bindreg.experiment.cards import (FilterMotif, filter_motifs, jaspar_vertebrates, match_jaspar, rejection,
-                                      significant)
+from bindreg.experiment.filters import (FilterMotif, filter_motifs, jaspar_vertebrates, match_jaspar, rejection,
+                                        significant)
 from bindreg.core.sequences import one_hot
 from bindreg.data.synthetic import jaspar_pwm
 
@@ -89,7 +89,7 @@ def test_a_low_information_filter_aligned_to_a_long_ctcf_motif_is_not_claimed():
     """The over-claim of issue 13: a near-uniform logo (~0.4 bits a column, 0.64 in its best 10) gets a
     tiny TOMTOM p-value against CTCF's 31-column MA1929.2 and beats its own shuffles, yet it is no
     motif; the card must not claim it. CTCF's 15-column core matrix, by contrast, still is."""
-    from bindreg.experiment.cards import _trim
+    from bindreg.experiment.filters import _trim
 
     ctcf = _jaspar("MA1929.2")
     weak = 0.85 * ctcf + 0.15 * 0.25  # CTCF's shape at a fraction of its information: 12 bits over 29 columns
@@ -107,7 +107,7 @@ def test_a_low_information_filter_aligned_to_a_long_ctcf_motif_is_not_claimed():
 def test_an_alignment_over_a_corner_of_the_filter_is_not_claimed():
     """A filter whose informative half is junk TOMTOM leaves hanging off CTCF's end: the alignment covers
     too little of it to name it CTCF."""
-    from bindreg.experiment.cards import _trim, alignment_coverage
+    from bindreg.experiment.filters import _trim, alignment_coverage
 
     ctcf = _jaspar("MA0139.2")
     junk = np.array([[0.85, 0.05, 0.05, 0.05], [0.05, 0.05, 0.05, 0.85]] * 6).T  # ATATAT..., 12 informative columns

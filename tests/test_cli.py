@@ -17,6 +17,7 @@ RUN_FILES = {"metrics.json", "run.json", "search.jsonl", "training_curve.csv", "
              "roc.csv", "pr.csv", "curves.png", "model-symbol.json", "model-0000.params", "card.md"}
 
 
+@pytest.mark.slow
 def test_run_default_dataset_writes_a_complete_run_directory(tmp_path):
     result = runner.invoke(app, ["run", "--model", "2layer", "--task", "discovery", "--budget", "smoke",
                                  "--quiet", "--runs", str(tmp_path)])
@@ -58,6 +59,7 @@ def test_malformed_input_names_file_and_line(tmp_path):
     assert f"{bad}:2: character 'Z' at position 51" in result.stderr
 
 
+@pytest.mark.slow
 def test_data_encode_and_show(tmp_path, zeng_files):
     store = tmp_path / "toy.zarr"
     encoded = runner.invoke(app, ["data", "encode", str(zeng_files), "-o", str(store)])
@@ -69,6 +71,7 @@ def test_data_encode_and_show(tmp_path, zeng_files):
     assert trained.exit_code == 0, trained.output
 
 
+@pytest.mark.slow
 def test_prepare_occupancy_prints_matching_and_trains(tmp_path, compendium):
     store = tmp_path / "occupancy.zarr"
     prepared = bindreg_cli("data", "prepare", "--task", "occupancy", "--genome", str(compendium / "genome.fa"),

@@ -17,6 +17,8 @@ from bindreg.experiment.report import write_report
 from bindreg.train.training import BUDGETS
 from conftest import write_zeng_experiment
 
+pytestmark = pytest.mark.slow  # every test here trains, publishes or pulls
+
 MOTIFS = {"toyA": "CCGCGTGACGTCACGCGG", "toyB": "TTGACTCATGAGTCAA"}
 
 

@@ -3,6 +3,8 @@ tiny compendium and model matrix, then a second `dvc repro` that runs nothing.""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import shutil
@@ -11,6 +13,8 @@ import sys
 from pathlib import Path
 
 import yaml
+
+pytestmark = pytest.mark.slow  # every test here trains, publishes or pulls
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

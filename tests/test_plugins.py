@@ -59,17 +59,78 @@ def test_plugin_that_raises_on_import_costs_one_warning_line(tmp_path):
     assert "Traceback" not in result.stderr and "2layer" in result.stdout
 
 
-def test_duplicate_from_a_second_package_is_refused_with_one_line(tmp_path):
-    source = ("import bindreg\nfrom bindreg.catalog import Architecture\n"
-              "@bindreg.hookimpl\ndef register_architectures(register):\n"
-              "    register(Architecture('2layer', 'impostor', lambda h: None))\n")
-    _fake_distribution(tmp_path, "impostor_plugin", source, "impostor")
-    result = bindreg_cli("models", env={"PYTHONPATH": str(tmp_path)})
-    assert "'2layer' from plugin impostor (impostor_plugin 1.0) refused" in result.stderr
-    assert "zeng_architectures (bindreg" in result.stderr
-    assert "impostor" not in result.stdout
+def _third_party(monkeypatch, tmp_path, name: str, body: str, entry: str | None = None) -> None:
+    """A fake installed distribution ``name`` whose module registers what ``body`` says, on sys.path."""
+    source = "import bindreg\nfrom bindreg.catalog import *\n" + body
+    _fake_distribution(tmp_path, name, source, entry or name)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, name, raising=False)
 
 
+def test_duplicate_from_a_second_package_is_refused_with_one_line(tmp_path, monkeypatch, capsys):
+    _third_party(monkeypatch, tmp_path, "impostor_plugin", "@bindreg.hookimpl\ndef register_architectures(register):\n"
+                 "    register(Architecture('2layer', 'impostor', lambda h: None))\n", "impostor")
+    registry = load_registry()
+    assert registry.architectures.get("2layer").description != "impostor"
+    assert any("'2layer' from plugin impostor (impostor_plugin 1.0) refused" in w and "zeng_architectures (bindreg" in w
+               for w in registry.warnings)
+
+
+def test_a_third_party_sorting_first_cannot_take_a_builtin_name(tmp_path, monkeypatch):
+    _third_party(monkeypatch, tmp_path, "aaa_plugin", "@bindreg.hookimpl\ndef register_architectures(register):\n"
+                 "    register(Architecture('1layer', 'mine', lambda h: None))\n")
+    registry = load_registry()
+    assert registry.architectures.plugin_of("1layer").startswith("zeng_architectures (bindreg ")
+    assert [w for w in registry.warnings if "'1layer' from plugin aaa_plugin" in w]
+
+
+def test_a_baseline_cannot_take_an_architectures_name(tmp_path, monkeypatch):
+    _third_party(monkeypatch, tmp_path, "clash_plugin", "@bindreg.hookimpl\ndef register_baselines(register):\n"
+                 "    register(Baseline('deepbind', 'a baseline named like a network', lambda *a: None))\n")
+    registry = load_registry()
+    assert "deepbind" not in registry.baselines and "deepbind" in registry.architectures
+    assert [w for w in registry.warnings if "'deepbind' from plugin clash_plugin" in w and "architecture" in w]
+
+
+def test_an_item_of_the_wrong_type_is_refused(tmp_path, monkeypatch):
+    _third_party(monkeypatch, tmp_path, "wrong_plugin", "@bindreg.hookimpl\ndef register_architectures(register):\n"
+                 "    register(Task('not_a_network', 'a task', lambda s, r: s))\n")
+    registry = load_registry()
+    assert "not_a_network" not in registry.architectures
+    assert [w for w in registry.warnings if "wrong_plugin" in w and "register a bindreg.catalog.Architecture" in w]
+
+
+def test_sys_exit_at_import_costs_one_warning(tmp_path, monkeypatch):
+    _third_party(monkeypatch, tmp_path, "exiting_plugin", "import sys\nsys.exit(3)\n")
+    registry = load_registry()
+    assert [w for w in registry.warnings if "exiting_plugin" in w and "SystemExit" in w]
+    assert "2layer" in registry.architectures
+
+
+def test_the_allow_list_loads_only_named_third_party_plugins(tmp_path, monkeypatch):
+    _third_party(monkeypatch, tmp_path, "listed_plugin", "@bindreg.hookimpl\ndef register_architectures(register):\n"
+                 "    register(Architecture('listed_net', 'listed', lambda h: None))\n")
+    monkeypatch.setenv("BINDREG_LOAD_PLUGINS", "someone_else")
+    registry = load_registry()
+    assert "listed_net" not in registry.architectures and "2layer" in registry.architectures  # built-ins always
+    monkeypatch.setenv("BINDREG_LOAD_PLUGINS", "listed_plugin")
+    assert "listed_net" in load_registry().architectures
+
+
+def test_plugin_commands_join_the_cli_but_cannot_take_a_builtin_name(tmp_path):
+    source = ("import bindreg, typer\nfrom bindreg.catalog import Command\n"
+              "def hello(name: str):\n    typer.echo(f'hello {name}')\n"
+              "@bindreg.hookimpl\ndef register_commands(register):\n"
+              "    register(Command('hello', 'greets', hello))\n    register(Command('predict', 'impostor', hello))\n")
+    _fake_distribution(tmp_path, "greeting_plugin", source, "greeting")
+    env = {"PYTHONPATH": str(tmp_path)}
+    assert bindreg_cli("hello", "world", env=env).stdout.strip() == "hello world"
+    helped = bindreg_cli("--help", env=env)
+    assert "hello" in helped.stdout and "command 'predict' from plugin greeting (greeting_plugin 1.0) refused" \
+        in helped.stderr
+
+
+@pytest.mark.slow
 def test_example_plugin_installs_with_pip_and_trains(tmp_path):
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
@@ -77,6 +138,10 @@ def test_example_plugin_installs_with_pip_and_trains(tmp_path):
     env = {"PYTHONPATH": str(target)}
     listing = bindreg_cli("plugins", env=env).stdout
     assert "bindreg-example-plugin" in listing and "1layer_maxavg" in listing
+    assert "executors: threads" in listing and "commands: gc" in listing
+    fasta = tmp_path / "two.fa"
+    fasta.write_text(">a\nGGCC\n>b\nATAT\n")
+    assert bindreg_cli("gc", str(fasta), env=env).stdout.splitlines() == ["a\t1.000", "b\t0.000"]
     run_dir = tmp_path / "run"
     result = bindreg_cli("run", "--model", "1layer_maxavg", "--budget", "smoke", "--quiet", "--out",
                          str(run_dir), env=env)

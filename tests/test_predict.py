@@ -63,6 +63,7 @@ def test_onnxruntime_engine_does_not_import_mxnet(published, tmp_path):
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["mxnet", "onnxruntime"])
 def test_both_strand_run_is_scored_over_both_strands(tmp_path, engine):
     """A run trained with --both-strands was tested as the mean over strands; its bundle scores so too."""

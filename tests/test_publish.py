@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import subprocess
 
 import yaml
@@ -9,6 +11,8 @@ import yaml
 from bindreg.hub.publish import publish_lock
 
 from conftest import BIN, bindreg_cli
+
+pytestmark = pytest.mark.slow  # every test here trains, publishes or pulls
 
 
 def _git(registry, *args):

@@ -3,6 +3,8 @@ a flipped byte in the remote and an archive entry that escapes the cache are ref
 
 from __future__ import annotations
 
+import pytest
+
 import io
 import json
 import subprocess
@@ -15,6 +17,8 @@ from bindreg.core.sequences import decode
 from bindreg.data.store import open_store
 
 from conftest import bindreg_cli, git_project
+
+pytestmark = pytest.mark.slow  # every test here trains, publishes or pulls
 
 
 def _elsewhere(tmp_path: Path) -> tuple[Path, dict]:

@@ -102,6 +102,7 @@ def test_path_is_chosen_by_budget_and_request(small_store, monkeypatch):
         choose_path(dataset)
 
 
+@pytest.mark.slow
 def test_run_stream_trains_end_to_end(small_store, tmp_path):
     out = tmp_path / "run"
     result = bindreg_cli("run", "--model", "1layer", "--data", str(small_store), "--budget", "smoke",

@@ -36,7 +36,7 @@ def test_reverse_complement_and_both_strand_training(zeng_files):
     from mxnet import nd
 
     from bindreg.core.sequences import decode, one_hot
-    from bindreg.train.training import reverse_complement
+    from bindreg.core.sequences import reverse_complement
 
     x = nd.array(one_hot(["AACGTN", "GATTCA"])[:, :, None, :])
     assert decode(reverse_complement(x).asnumpy()[:, :, 0, :].astype(np.uint8)) == ["NACGTT", "TGAATC"]

@@ -13,7 +13,8 @@ from bindreg.train.attention import ConvTransformerNet
 from bindreg.core.errors import BindregError
 from bindreg.train.nets import BothStrandsConvNet, ConvNet, DeepBindNet
 from bindreg.score.predict import load_scorer, score, score_sequences
-from bindreg.train.varlen import VARLEN_SYMBOL, LengthAwareScorer, export_length_aware, padded_batches
+from bindreg.score.whole import VARLEN_SYMBOL, LengthAwareScorer, padded_batches
+from bindreg.train.tracing import export_length_aware
 
 from conftest import random_sequences
 
@@ -75,7 +76,7 @@ def test_short_sequences_are_centred_in_n_like_the_fixed_path(tmp_path):
 
 
 def test_both_strand_network_scores_a_sequence_and_its_reverse_complement_alike(tmp_path):
-    from bindreg.train.varlen import reverse_complement
+    from bindreg.core.sequences import reverse_complement
 
     directory = exported(BothStrandsConvNet(), tmp_path / "run")
     sequences = random_sequences(4, 150, seed=6)

@@ -103,6 +103,7 @@ def test_local_pooling_network_is_refused_in_one_line(tmp_path):
         train_setting(architecture, {"dropout": 0.5}, splits, 5, 5, 0, mx.cpu())
 
 
+@pytest.mark.slow
 def test_run_trains_on_fasta_of_different_lengths(tmp_path):
     """The must-show: ``bindreg run --any-length`` on a FASTA of 60-300 bp peaks learns the planted
     motif (AUROC well above chance) and writes metrics, card and both exported graphs."""

@@ -11,7 +11,7 @@ import pytest
 
 from bindreg.core.errors import BindregError
 from bindreg.hub import zoo
-from bindreg.hub.zoo_build import build, select_runs, zoo_name
+from bindreg.api.zoo_build import build, select_runs, zoo_name
 
 from conftest import bindreg_cli, random_sequences
 
@@ -111,7 +111,8 @@ def test_unknown_name_is_one_line_with_the_close_names(built):
 def test_shipped_zoo_is_small_and_every_model_passes_its_checks(tmp_path):
     """The must-show, offline: every shipped model verifies (sha256 of the archive, the manifest and
     every file; test.expect with MXNet and onnxruntime) and the zoo holds at most 25 MB."""
-    from bindreg.hub.pull import list_models, recheck
+    from bindreg.hub.pull import recheck
+    from bindreg.hub.repository import list_models
 
     folder = zoo.shipped()
     rows = zoo.list_models()

@@ -124,6 +124,39 @@ def decode(onehot: np.ndarray) -> list[str]:
     return [letters[row].tobytes().decode() for row in codes]
 
 
+_COMPLEMENT = str.maketrans("ACGTNacgtn", "TGCANtgcan")
+
+
+def reverse_complement(x, bases: int = 1, positions: int = 3):
+    """The other strand, the one place bindreg computes it.
+
+    One-hot DNA in A C G T order (a NumPy array, an MXNet NDArray, or a Symbol inside
+    ``hybrid_forward``): flipping the ``bases`` axis complements (A<->T, C<->G), flipping
+    ``positions`` reverses. Defaults fit ``(n, 4, 1, L)``; ``(4, L)`` takes ``bases=0, positions=1``.
+    Axes are non-negative because MXNet's flip refuses negative ones. A ``str`` is reverse-complemented
+    as text (N stays N).
+    """
+    if isinstance(x, str):
+        return x.translate(_COMPLEMENT)[::-1]
+    if isinstance(x, np.ndarray):
+        return np.ascontiguousarray(np.flip(x, axis=(bases, positions)))
+    return x.flip(axis=bases).flip(axis=positions)
+
+
+def reverse_complement_codes(codes: np.ndarray) -> np.ndarray:
+    """The other strand of base codes 0-3 (A C G T) along the last axis: ``3 - code``, reversed."""
+    return 3 - codes[..., ::-1]
+
+
+def over_strands(score, x, both_strands: bool, reverse=None):
+    """``score(x)``, or with ``both_strands`` its mean with ``score(reverse)`` (default: the reverse
+    complement of ``x``): how a model trained with ``--both-strands`` is tested and used."""
+    forward = score(x)
+    if not both_strands:
+        return forward
+    return (forward + score(reverse_complement(x) if reverse is None else reverse)) / 2
+
+
 def read_text_lines(path: Path):
     """Yield ``(line_number, stripped_line)``; a binary or unreadable file is one clear error."""
     try:

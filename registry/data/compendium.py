@@ -29,6 +29,7 @@ import numpy as np
 
 from ..core.errors import BindregError
 from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic, write_text_atomic
+from ..core.sequences import reverse_complement_codes
 from .genome import Genome, write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
 
@@ -95,7 +96,7 @@ def _make_loci(tfs, lengths, sites_per_tf: int, rng) -> tuple[list[_Locus], dict
         sites, reverse = sample_sites(pwm, sites_per_tf, rng)
         log_odds = np.log(np.maximum(pwm, 1e-9) / 0.25)
         # Strength of each sampled site: its log-odds score under the motif (strand-aware).
-        forward = np.where(reverse[:, None], 3 - sites[:, ::-1], sites)
+        forward = np.where(reverse[:, None], reverse_complement_codes(sites), sites)
         strength = log_odds[forward, np.arange(pwm.shape[1])].sum(axis=1)
         rank = strength.argsort().argsort() / max(len(strength) - 1, 1)
         co_sites, co_reverse = sample_sites(co_pwm, sites_per_tf + motifless_per_tf, rng)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -21,15 +20,10 @@ from .. import __version__
 from ..host.catalog import DatasetInputs, GenomeInputs, SequenceFormat
 from ..core.errors import BindregError, unknown_name
 from .formats import apply_label_file
-from ..core.fsutil import sha256_file
+from ..core.fsutil import home, sha256_file
 from ..host.plugins import get_registry
 from ..core.sequences import SequenceSet
 from .store import build_dataset, open_store, write_store
-
-
-def home() -> Path:
-    """Where bindreg keeps caches: ``$BINDREG_HOME``, default ``~/.cache/bindreg``."""
-    return Path(os.environ.get("BINDREG_HOME") or Path.home() / ".cache" / "bindreg")
 
 
 def is_store(path: Path) -> bool:

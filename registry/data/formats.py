@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import BindregError
+from ..core.fsutil import open_text
 from ..core.sequences import SequenceSet, read_text_lines
 
 
@@ -78,17 +79,11 @@ def deepbind_companion_test(path: Path) -> Path | None:
     return partner if partner.exists() else None
 
 
-def _open_text(path: Path):
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
 def read_fasta(path: Path) -> SequenceSet:
     """FASTA (optionally gzipped); the sequences carry no labels."""
     names, chunks, lines = [], [], []
     try:
-        with _open_text(path) as handle:
+        with open_text(path) as handle:
             for number, line in enumerate(handle, start=1):
                 line = line.strip()
                 if not line or line.startswith(";"):

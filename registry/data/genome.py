@@ -6,7 +6,6 @@ stays bounded by the chunk size, not by the genome size.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,26 +143,3 @@ def write_fasta(path: Path, records: Iterator[tuple[str, Iterator[bytes]]], bgzi
                     carry = carry[full:]
             if carry:
                 handle.write(carry + b"\n")
-
-
-def read_regions(path: Path, genome: Genome) -> list[Interval]:
-    """Regions to scan from a BED file (first three columns), merged and checked against the genome."""
-    from .peaks import read_intervals
-
-    intervals = read_intervals(Path(path), genome)
-    merged: list[Interval] = []
-    for interval in sorted(intervals, key=lambda i: (list(genome.lengths).index(i.chrom), i.start)):
-        if merged and merged[-1].chrom == interval.chrom and interval.start <= merged[-1].end:
-            merged[-1] = Interval(interval.chrom, merged[-1].start, max(merged[-1].end, interval.end))
-        else:
-            merged.append(interval)
-    if not merged:
-        raise BindregError(f"{path}: no regions found; give BED lines 'chrom start end'")
-    return merged
-
-
-def open_text(path: Path):
-    """Plain or gzip text for line readers (BED, narrowPeak)."""
-    if Path(path).suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")

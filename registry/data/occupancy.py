@@ -24,9 +24,9 @@ import numpy as np
 from ..host.catalog import DatasetInputs, GenomeInputs
 from ..core.errors import BindregError
 from ..core.fsutil import sha256_file, write_bytes_atomic
-from .genome import Genome, gc_fraction, read_regions
+from .genome import Genome, gc_fraction
 from .motifs import fimo_provenance, resolve_motif, scan_genome
-from .peaks import WINDOW, DroppedCounts, PeakIndex, non_overlapping, off_chromosome_end, read_peaks
+from .peaks import read_regions, WINDOW, DroppedCounts, PeakIndex, non_overlapping, off_chromosome_end, read_peaks
 from ..core.sequences import SequenceSet
 
 #: GC bin width: 2 bases of a 101 bp window.
@@ -55,12 +55,10 @@ def _histograms(values: np.ndarray, *groups: np.ndarray, bins: int = 30) -> dict
 
 def plot_matching(matching: dict, path: Path) -> Path:
     """GC content and motif score of bound vs unbound instances, before and after matching (PNG)."""
-    import matplotlib
+    from ..core.figures import new_figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axes = plt.subplots(2, 2, figsize=(10, 6.5))
+    figure = new_figure(figsize=(10, 6.5))
+    axes = figure.subplots(2, 2)
     for row, (key, label) in enumerate((("gc", "GC content"), ("motif_score", "FIMO motif score"))):
         histograms = matching["histograms"][key]
         edges = np.array(histograms["edges"])
@@ -78,7 +76,6 @@ def plot_matching(matching: dict, path: Path) -> Path:
     figure.tight_layout()
     image = io.BytesIO()
     figure.savefig(image, format="png", dpi=110)
-    plt.close(figure)
     write_bytes_atomic(Path(path), image.getvalue())
     return Path(path)
 

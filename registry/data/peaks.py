@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import BindregError
-from ..core.fsutil import sha256_file
-from .genome import Genome, Interval, open_text
+from ..core.fsutil import open_text, sha256_file
+from .genome import Genome, Interval
 from ..core.sequences import SequenceSet
 
 #: The paper's window: 101 bp centred on a summit or a motif instance.
@@ -128,6 +128,20 @@ def read_intervals(path: Path, genome: Genome) -> list[Interval]:
     """The intervals of a BED or narrowPeak file (for region sets)."""
     peaks = read_peaks(path, genome)
     return [Interval(c, int(s), int(e)) for c, s, e in zip(peaks.chroms, peaks.starts, peaks.ends)]
+
+
+def read_regions(path: Path, genome: Genome) -> list[Interval]:
+    """Regions to scan from a BED file (first three columns), merged and checked against the genome."""
+    intervals = read_intervals(Path(path), genome)
+    merged: list[Interval] = []
+    for interval in sorted(intervals, key=lambda i: (list(genome.lengths).index(i.chrom), i.start)):
+        if merged and merged[-1].chrom == interval.chrom and interval.start <= merged[-1].end:
+            merged[-1] = Interval(interval.chrom, merged[-1].start, max(merged[-1].end, interval.end))
+        else:
+            merged.append(interval)
+    if not merged:
+        raise BindregError(f"{path}: no regions found; give BED lines 'chrom start end'")
+    return merged
 
 
 def non_overlapping(chroms: list[str], centres: np.ndarray, strength: np.ndarray, length: int = WINDOW) -> np.ndarray:

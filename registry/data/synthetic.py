@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 
 from ..core.errors import BindregError
-from ..core.sequences import SequenceSet
+from ..core.sequences import SequenceSet, reverse_complement_codes
 
 JASPAR_RELEASE = "JASPAR2026"
 
@@ -73,7 +73,7 @@ def sample_sites(pwm: np.ndarray, count: int, rng: np.random.Generator) -> tuple
     cumulative = np.cumsum(pwm, axis=0)
     site = np.minimum((rng.random((count, pwm.shape[1]))[:, None, :] > cumulative[None]).sum(axis=1), 3)
     reverse = rng.random(count) < 0.5
-    site[reverse] = 3 - site[reverse, ::-1]
+    site[reverse] = reverse_complement_codes(site[reverse])
     return site.astype(np.uint8), reverse
 
 

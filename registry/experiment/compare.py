@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..data.datasets import prepare
 from ..core.errors import BindregError
+from ..core.record import RunRecord
 from ..host.plugins import get_registry
 from ..data.store import counts
 from ..train.training import Protocol
@@ -85,6 +86,10 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
             baseline = model in registry.baselines
             settings = ({"baseline": options.get(model, {})} if baseline
                         else {k: v for k, v in asdict(protocol).items() if k != "budget"})
+            recipe = None if baseline else registry.architectures.get(model).recipe
+            if recipe is not None:  # a changed recipe or space is a new run (the paper's models keep their keys)
+                space = registry.architectures.get(model).space
+                settings["recipe"] = {**asdict(recipe), "space": {k: list(v) for k, v in space.items()}}
             runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
             for size in runs_for_size:
                 key = job_key(model, sha, task, settings, seed, size)
@@ -121,7 +126,8 @@ def _read_finished(target: str) -> dict | None:
         if not (Path(target) / "metrics.json").exists():
             return None
         read = lambda name: json.loads((Path(target) / name).read_text())  # noqa: E731
-    return {"metrics": read("metrics.json"), "run": read("run.json"), "directory": target}
+    record = RunRecord.from_json(read("run.json"), read("metrics.json"), target)
+    return {"metrics": record.metrics, "run": record.run, "directory": target}
 
 
 def run_job(job: Job) -> dict:
@@ -171,45 +177,20 @@ def _publish(scratch: Path, target: str) -> None:
 
 def execute(jobs: list[Job], executor: str = "serial", scheduler: str | None = None, workers: int = 2,
             progress: bool = False) -> list[dict]:
-    """Run every job (reusing finished ones); results in job order.
-
-    ``executor="dask"``: on ``scheduler`` (``tcp://host:port``) or on a local cluster of
-    ``workers`` single-threaded processes. Dask re-runs the jobs of a worker that dies.
-    """
+    """Run every job (reusing finished ones) on the executor named ``executor`` (``serial``, ``dask``,
+    or a plugin's); results in job order. ``scheduler`` and ``workers`` go to the executor."""
+    run = get_registry().executors.get(executor).run
     bar = None
     if progress:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(jobs), desc="runs", unit="run")
     results: list[dict | None] = [None] * len(jobs)
-    if executor == "serial":
-        for index, job in enumerate(jobs):
-            results[index] = run_job(job)
-            if bar is not None:
-                bar.update(1)
-    elif executor == "dask":
-        from dask.distributed import Client, LocalCluster, as_completed
-
-        cluster = None if scheduler else LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                      dashboard_address=None)
-        try:
-            try:
-                client = Client(scheduler or cluster, timeout="10s")
-            except OSError as exc:
-                raise BindregError(f"cannot reach the Dask scheduler at {scheduler} ({exc.__class__.__name__}); "
-                                   "start one (`dask scheduler`) or leave out --scheduler for a local cluster") from None
-            with client:
-                futures = client.map(run_job, jobs, key=[f"bindreg-run-{j.key}" for j in jobs], pure=False)
-                index_of = {f.key: i for i, f in enumerate(futures)}
-                for future in as_completed(futures):
-                    results[index_of[future.key]] = future.result()
-                    if bar is not None:
-                        bar.update(1)
-        finally:
-            if cluster is not None:
-                cluster.close()
-    else:
-        raise BindregError(f"unknown executor {executor!r}; use serial or dask")
+    keys = [f"bindreg-run-{j.key}" for j in jobs]
+    for index, result in run(run_job, jobs, keys, {"scheduler": scheduler, "workers": workers}):
+        results[index] = result
+        if bar is not None:
+            bar.update(1)
     if bar is not None:
         bar.close()
     return results
@@ -219,13 +200,36 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
             seed: int = 0, executor: str = "serial", scheduler: str | None = None, workers: int = 2,
             sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
             reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False,
-            analyse_motifs: bool = True):
-    """Plan, run what is missing, write the report folder ``out``; returns the report's summary."""
+            analyse_motifs: bool = True, extra_seeds: tuple[int, ...] = (), seed_models: tuple[str, ...] = (),
+            finished_only: bool = False):
+    """Plan, run what is missing, write the report folder ``out``; returns the report's summary.
+
+    ``extra_seeds``: ``seed_models`` (those of ``models`` by default) are also run at these seeds,
+    full size only, for the report's seed spread. ``finished_only``: run nothing; report the
+    finished runs and list the missing ones in the report (a sweep still under way)."""
+    from ..host.plugins import get_registry
     from .report import write_report
 
     jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs)
-    results = execute(jobs, executor, scheduler, workers, progress)
-    return write_report(results, out, models, task, reference)
+    for extra in extra_seeds:
+        if extra != seed:
+            jobs += plan([m for m in (seed_models or models) if m in models], data, task, protocol, runs, extra,
+                         (), (), options, analyse_motifs)
+    missing = []
+    if finished_only:
+        finished = [_read_finished(job.target) for job in jobs]
+        missing = [job for job, done in zip(jobs, finished) if done is None]
+        results = [{**done, "reused": True} for done in finished if done is not None]
+        if not results:
+            raise BindregError("--finished-only: none of the planned runs has finished yet in the run store")
+    else:
+        results = execute(jobs, executor, scheduler, workers, progress)
+    registry = get_registry()
+    recommended = next((m for m in models if m in registry.architectures
+                        and registry.architectures.get(m).recommended), None)
+    return write_report(results, out, models, task, reference, seed, recommended,
+                        missing=[{"model": j.model, "dataset": j.dataset, "seed": j.seed, "train_size": j.train_size}
+                                 for j in missing])
 
 
 def read_params(path: Path) -> dict:

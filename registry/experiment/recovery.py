@@ -79,15 +79,16 @@ def claimed_matches(directory: Path) -> list[dict] | None:
     return list(motifs.get("matched") or [])
 
 
-def motif_recovery(results: list[dict]) -> list[dict]:
+def motif_recovery(results: list[dict], seed: int | None = None) -> list[dict]:
     """One row per run whose experiment's factor has a JASPAR motif: experiment, factor, model, the
     factor's family, whether the card names the factor (``factor``) or its family (``family``), and
-    the claimed matches that did; ``recovered`` is None when the card has no motif analysis."""
+    the claimed matches that did; ``recovered`` is None when the card has no motif analysis.
+    ``seed``: only the runs at that seed (the report's tables), else all."""
     families = jaspar_families()
     rows = []
     for result in results:
         run = result["run"]
-        if run.get("kind") == "baseline" or run.get("train_size"):
+        if run.get("kind") == "baseline" or run.get("train_size") or (seed is not None and run.get("seed") != seed):
             continue  # no first layer to read; the data-size study's subsampled runs repeat a model
         factor, cell = factor_of(run["dataset"])
         own = factor_matrices(factor)

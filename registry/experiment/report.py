@@ -18,16 +18,17 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.figures import new_figure
 from ..core.fsutil import atomic_directory, write_json_atomic
 
 BASIC = "1layer"
 
 
-def _table(results: list[dict]) -> tuple[list[str], list[str], dict]:
-    """Models, experiments and ``auc[(model, experiment)]`` of the full-size runs."""
+def _table(results: list[dict], seed: int = 0) -> tuple[list[str], list[str], dict]:
+    """Models, experiments and ``auc[(model, experiment)]`` of the full-size runs at ``seed``."""
     auc = {}
     for r in results:
-        if r["run"].get("train_size") is None:
+        if r["run"].get("train_size") is None and int(r["run"].get("seed", 0)) == seed:
             auc[(r["metrics"]["model"], r["metrics"]["dataset"])] = r["metrics"]["test"]["auroc"]
     models = list(dict.fromkeys(m for m, _ in auc))
     experiments = sorted({e for _, e in auc})
@@ -58,26 +59,16 @@ def paired_tests(models, experiments, auc, basic: str = BASIC) -> dict[str, dict
     return tests
 
 
-def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
 def _save(figure, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    _plt().close(figure)
 
 
 def plot_distribution(models, matrix, path: Path) -> None:
     """Box plot of test AUCs per model, models ordered by median, each experiment a dot (Fig. 2A/3)."""
-    plt = _plt()
     order = sorted(range(len(models)), key=lambda i: np.nanmedian(matrix[i]))
-    figure, axis = plt.subplots(figsize=(max(6, 0.7 * len(models) + 2), 4.5))
+    figure = new_figure(figsize=(max(6, 0.7 * len(models) + 2), 4.5))
+    axis = figure.subplots()
     values = [matrix[i][~np.isnan(matrix[i])] for i in order]
     axis.boxplot(values, showfliers=False)
     rng = np.random.default_rng(0)
@@ -100,12 +91,12 @@ def r_squared(x: np.ndarray, y: np.ndarray) -> float | None:
 
 def plot_scatter(models, matrix, reference: str, path: Path) -> dict[str, float | None]:
     """One panel per model: its AUC against the reference's, per experiment, with R-squared (Fig. 2B)."""
-    plt = _plt()
     ref = models.index(reference)
     others = [i for i in range(len(models)) if i != ref]
     columns = min(4, max(1, len(others)))
     rows = max(1, -(-len(others) // columns))
-    figure, axes = plt.subplots(rows, columns, figsize=(3.2 * columns, 3.2 * rows), squeeze=False)
+    figure = new_figure(figsize=(3.2 * columns, 3.2 * rows))
+    axes = figure.subplots(rows, columns, squeeze=False)
     fits = {}
     for axis, i in zip(axes.flat, others):
         keep = ~np.isnan(matrix[ref]) & ~np.isnan(matrix[i])
@@ -127,12 +118,11 @@ def plot_heatmap(models, experiments, matrix, path: Path, basic: str = BASIC) ->
     clustering of their change profiles (Fig. 4A); returns the experiment order."""
     from scipy.cluster.hierarchy import dendrogram, linkage
 
-    plt = _plt()
     base = models.index(basic)
     rows = [i for i in range(len(models)) if i != base]
     change = np.nan_to_num(matrix[rows] - matrix[base])
     order = list(range(len(experiments)))
-    figure = plt.figure(figsize=(max(6, 0.5 * len(experiments) + 3), 0.4 * len(rows) + 3.5))
+    figure = new_figure(figsize=(max(6, 0.5 * len(experiments) + 3), 0.4 * len(rows) + 3.5))
     if len(experiments) >= 2:
         tree = linkage(change.T, method="ward")
         top = figure.add_axes([0.25, 0.78, 0.6, 0.17])
@@ -150,7 +140,6 @@ def plot_heatmap(models, experiments, matrix, path: Path, basic: str = BASIC) ->
     figure.colorbar(image, cax=colorbar, label=f"AUC − {basic} AUC")
     figure.suptitle(f"AUC change against {basic}, Ward clustering (Fig. 4A)", fontsize=10)
     figure.savefig(path, dpi=110)
-    plt.close(figure)
     return [experiments[j] for j in order]
 
 
@@ -160,7 +149,8 @@ def size_table(results: list[dict]) -> list[dict]:
     for r in results:
         m = r["metrics"]
         rows.append({"model": m["model"], "experiment": m["dataset"], "train_size": m.get("train_size"),
-                     "subsampled": r["run"].get("train_size") is not None, "auc": m["test"]["auroc"]})
+                     "subsampled": r["run"].get("train_size") is not None, "auc": m["test"]["auroc"],
+                     "seed": int(r["run"].get("seed", 0))})
     return rows
 
 
@@ -169,8 +159,8 @@ def plot_sizes(rows: list[dict], path: Path) -> bool:
     subsampled = {(r["model"], r["experiment"]) for r in rows if r["subsampled"]}
     if not subsampled:
         return False
-    plt = _plt()
-    figure, axis = plt.subplots(figsize=(6.5, 4.5))
+    figure = new_figure(figsize=(6.5, 4.5))
+    axis = figure.subplots()
     for model in sorted({m for m, _ in subsampled}):
         points = {}
         for r in rows:
@@ -279,13 +269,20 @@ def _fmt(value, spec=".4f"):
 
 
 def write_report(results: list[dict], out: Path, requested_models: list[str], task: str,
-                 reference: str | None = None) -> dict:
-    """Write the report folder atomically; returns ``summary`` (also written as summary.json)."""
-    models, experiments, auc = _table(results)
+                 reference: str | None = None, seed: int = 0, recommended: str | None = None,
+                 missing: list[dict] | None = None) -> dict:
+    """Write the report folder atomically; returns ``summary`` (also written as summary.json).
+
+    The paper's tables use the runs at ``seed``; runs at other seeds feed the seed-spread section;
+    ``recommended`` gets a section of its own against every other model (``standing``)."""
+    from . import standing
+
+    models, experiments, auc = _table(results, seed)
     models = [m for m in requested_models if m in models]
     matrix = _matrix(models, experiments, auc)
     tests = paired_tests(models, experiments, auc)
-    size_rows = size_table(results)
+    all_rows = size_table(results)
+    size_rows = [row for row in all_rows if row["seed"] == seed]
     timing = timing_table(results)
     reference = reference or ("deepbind" if "deepbind" in models else BASIC)
     found = findings(models, matrix, tests, size_rows)
@@ -306,22 +303,30 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
             figures.append(("auc_vs_training_size.png", "AUC against training-set size (Fig. 4C / S3)"))
         with open(scratch / "results.csv", "w", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(["model", "experiment", "train_size", "subsampled", "test_auroc", "run_directory"])
-            for r, row in zip(results, size_rows):
-                writer.writerow([row["model"], row["experiment"], row["train_size"], row["subsampled"],
+            writer.writerow(["model", "experiment", "train_size", "subsampled", "seed", "test_auroc",
+                             "run_directory"])
+            for r, row in zip(results, all_rows):
+                writer.writerow([row["model"], row["experiment"], row["train_size"], row["subsampled"], row["seed"],
                                  f"{row['auc']:.6f}", r["directory"]])
         summary = {
             "task": task, "experiments": experiments, "reference": reference,
             "median_auc": {m: _median(models, matrix, m) for m in models},
             "paired_vs_1layer": tests, "r_squared_vs_reference": fits, "timing": timing,
             "findings": found, "runs": len(results), "reused": sum(bool(r.get("reused")) for r in results),
+            "recommended": recommended,
+            "versus_recommended": standing.versus(results, recommended, models, seed) if recommended in models else [],
+            "seed_spread": standing.seed_spread(results), "compute": standing.compute(results),
+            "missing": missing or [],
         }
         write_json_atomic(scratch / "summary.json", summary)
         # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
         write_json_atomic(scratch / "metrics.json", {"median_auc": summary["median_auc"]})
         markdown = _markdown(summary, models, experiments, matrix, order, figures)
+        markdown += "\n" + standing.markdown(recommended, summary["versus_recommended"], summary["seed_spread"],
+                                              summary["compute"], _md_table)
+        markdown += standing.missing_markdown(summary["missing"], _md_table)
         from .recovery import motif_recovery, recovery_markdown  # does each card name its factor? (issue 13)
-        markdown += "\n## Motif recovery\n\n" + recovery_markdown(motif_recovery(results))
+        markdown += "\n## Motif recovery\n\n" + recovery_markdown(motif_recovery(results, seed))
         (scratch / "report.md").write_text(markdown)
         (scratch / "report.html").write_text(_html(markdown, figures, scratch))
     return summary

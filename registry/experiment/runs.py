@@ -39,12 +39,16 @@ from ..data.datasets import prepare
 from ..train.devices import context
 from ..core.errors import BindregError
 from ..train.evaluation import binary_metrics, curves
-from ..core.fsutil import atomic_directory, write_json_atomic
+from ..core.fsutil import atomic_directory
+from ..core.record import write_run
 from ..host.plugins import get_registry
 from ..data.store import SPLITS, counts, provenance, split_codes
 from ..train.streaming import DataPath, choose_path, stream_splits
-from ..train.training import Protocol, ProtocolResult, load_splits, run_protocol
-from ..train.varlen import export_length_aware, load_variable_length_splits, retrace_fixed_length
+from ..train.splits import load_splits
+from ..train.recipe import run_recipe
+from ..train.training import Protocol, ProtocolResult, run_protocol
+from ..train.tracing import export_length_aware, retrace_fixed_length
+from ..train.varlen import load_variable_length_splits
 
 
 @dataclass
@@ -53,7 +57,7 @@ class RunSummary:
     metrics: dict
 
 
-def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
+def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int = 0, device: str = "cpu",
         runs_root: Path = Path("runs"), split_seed: int = 0, labels: Path | None = None,
         test: Path | None = None, progress=None, out: Path | None = None, train_size: int | None = None,
         options: dict | None = None, stream: bool = False, memory_budget_gb: float | None = None,
@@ -71,6 +75,7 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
     (``bindreg.varlen``; docs/varlen.md).
     """
     registry = get_registry()
+    model = model or registry.recommended()
     baseline = registry.baselines.get(model) if model in registry.baselines else None
     if baseline is None:
         architecture = registry.architectures.get(model)
@@ -134,7 +139,8 @@ def run(model: str, task: str, data: str, protocol: Protocol, seed: int = 0, dev
         splits = stream_splits(dataset, store_path, ctx)
     else:
         splits = load_splits(dataset, ctx, codes)
-    result = run_protocol(architecture, splits, protocol, seed, ctx, progress=progress)
+    train = run_recipe if architecture.recipe is not None else run_protocol  # its own recipe, or the paper's
+    result = train(architecture, splits, protocol, seed, ctx, progress=progress, task=task)
     wall = {"prepare": prepare_seconds, **result.wall_seconds}
     wall["total"] = time.perf_counter() - started
     metrics = _metrics(model, task, dataset_name, protocol, result, wall)
@@ -206,12 +212,13 @@ def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: 
     test_metrics = binary_metrics(label[test], scores)
     if not np.all((scores >= 0) & (scores <= 1)):
         test_metrics.pop("accuracy"), test_metrics.pop("loss")  # margins, not probabilities
-    count = int(training.sum())
+    offered = int(training.sum())
+    count = int(getattr(scorer, "fitted", offered))  # a baseline may fit a sample (gkm-SVM: the paper's cap)
     metrics = {
         "model": baseline.name, "task": dataset.attrs["task"], "dataset": dataset.attrs["dataset"],
         "kind": "baseline", "test": test_metrics, "options": options, "train_size": count,
-        "motif": getattr(scorer, "motif", None),
-        "protocol": {"budget": "baseline", "reduced": False, "both_strands": None},
+        "offered_size": offered, "motif": getattr(scorer, "motif", None),
+        "protocol": {"budget": "baseline", "reduced": count < offered, "both_strands": None},
         "wall_seconds": {"prepare": prepare_seconds, "train": train_seconds, "test": test_seconds,
                          "total": time.perf_counter() - started},
         # One pass over the training sequences, not minibatches of SGD; kept for the timing table.
@@ -223,8 +230,7 @@ def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: 
 def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, test_names, test_labels,
                               scores) -> None:
     with atomic_directory(directory) as scratch:
-        write_json_atomic(scratch / "metrics.json", metrics)
-        write_json_atomic(scratch / "run.json", identity)
+        write_run(scratch, identity, metrics)
         _write_test_scores(scratch, test_names, test_labels, scores)
         (scratch / "card.md").write_text(
             f"# {identity['model']} on {identity['dataset']} ({identity['task']})\n\n"
@@ -236,7 +242,7 @@ def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, te
 
 def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResult, wall: dict) -> dict:
     final = result.final
-    samples = protocol.train_minibatches * protocol.batch_size
+    samples = (final.minibatches or protocol.train_minibatches) * protocol.batch_size
     return {
         "model": model,
         "task": task,
@@ -257,8 +263,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                          card_labels: np.ndarray, analyse_motifs: bool = True) -> None:
     """``card_onehot``/``card_labels``: the leading test rows the model card's motifs are read from."""
     with atomic_directory(directory) as scratch:
-        write_json_atomic(scratch / "metrics.json", metrics)
-        write_json_atomic(scratch / "run.json", identity)
+        write_run(scratch, identity, metrics)
         with open(scratch / "search.jsonl", "w") as out:
             for index, setting in enumerate(result.search):
                 out.write(json.dumps({
@@ -296,13 +301,11 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
 
 def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, points: dict) -> None:
     """ROC, precision-recall, and validation accuracy through search and training, side by side."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ..core.figures import new_figure
 
     test = metrics["test"]
-    figure, (roc, pr, valid) = plt.subplots(1, 3, figsize=(13, 4))
+    figure = new_figure(figsize=(13, 4))
+    roc, pr, valid = figure.subplots(1, 3)
     roc.plot(points["roc"]["fpr"], points["roc"]["tpr"], lw=2)
     roc.plot([0, 1], [0, 1], ls="--", color="grey", lw=1)
     roc.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC (AUROC {test['auroc']:.3f})")
@@ -321,4 +324,3 @@ def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, poi
     figure.suptitle(f"{identity['model']} on {identity['dataset']} ({identity['task']})")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
-    plt.close(figure)

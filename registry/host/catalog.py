@@ -15,18 +15,53 @@ from ..core.sequences import SequenceSet
 
 
 @dataclass(frozen=True)
+class Recipe:
+    """How an architecture trains when it does not follow the paper's protocol (``bindreg.recipe``).
+
+    Settings drawn from the architecture's ``space`` are each trained by epochs with a Gluon
+    optimiser (``optimizer`` and ``optimizer_params`` as ``gluon.Trainer`` takes them), validated
+    after every epoch by AUROC; the learning rate is multiplied by ``decay`` after ``decay_after``
+    epochs without improvement, training stops after ``patience`` such epochs or at ``epochs`` /
+    ``max_minibatches``, and the best epoch of the best setting is kept. ``fresh_negatives``:
+    in discovery, each epoch pairs the training positives with new dinucleotide shuffles.
+    ``ensemble``: the best setting is trained this many times from different seeds and the model
+    is the mean of the members' P(bound). ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
+    layer, and ``False`` for the exported network (same function).
+    """
+
+    optimizer: str = "adam"
+    optimizer_params: Mapping[str, Any] = field(default_factory=lambda: {"learning_rate": 1e-3})
+    epochs: int = 30
+    max_minibatches: int = 10_000
+    batch_size: int = 100
+    patience: int = 4
+    decay_after: int = 2
+    decay: float = 0.5
+    settings: int = 1
+    fresh_negatives: bool = True
+    fused: bool = False
+    #: Members trained from different seeds (the best setting's); the model averages their P(bound).
+    ensemble: int = 1
+
+
+@dataclass(frozen=True)
 class Architecture:
     """A network: ``build(hparams)`` returns a HybridBlock ``(N, 4, 1, L) -> (N, 2)`` logits.
 
     ``space`` maps each hyper-parameter to its choices (default: the paper's
     Table 3). The trainer reads ``dropout`` through the builder and ``rho`` and
     ``epsilon`` for AdaDelta; other keys are passed to the builder only.
+    ``recipe``: train by this recipe instead of the paper's protocol (its optimiser, schedule
+    and search over ``space``). ``recommended``: the model ``bindreg run`` trains when no
+    ``--model`` is given (one per installation; ``bindreg models`` marks it).
     """
 
     name: str
     description: str
     build: Callable[[Mapping[str, Any]], Any]
     space: Mapping[str, Sequence] = field(default_factory=lambda: dict(PAPER_SPACE))
+    recipe: Recipe | None = None
+    recommended: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +170,62 @@ class Baseline:
     name: str
     description: str
     fit: Callable[[np.ndarray, np.ndarray, np.random.Generator, Mapping[str, Any]], Callable[[np.ndarray], np.ndarray]]
+
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where ``bindreg compare`` runs its jobs (``--executor NAME``).
+
+    ``run(function, jobs, keys, options)`` calls ``function(job)`` once per job (anywhere: here,
+    a cluster, a batch queue) and yields ``(index, result)`` as each finishes, in any order;
+    ``keys`` are stable job names (``bindreg-run-KEY``); ``options`` holds ``scheduler`` and
+    ``workers`` from the command line. ``function`` and the jobs pickle.
+    """
+
+    name: str
+    description: str
+    run: Callable[[Callable[[Any], Any], Sequence, Sequence[str], Mapping[str, Any]], Iterator[tuple[int, Any]]]
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A prediction engine for exported models (``bindreg predict --engine NAME``).
+
+    ``load(directory, info) -> (run_batch, batch)``: ``directory`` is a bundle or run directory,
+    ``info`` its ``bundle.json`` facts (``input_length``...); ``run_batch(x)`` maps
+    ``x: shape=(n, 4, 1, L)`` float32, ``n <= batch``, to logits ``(n, 2)``.
+    """
+
+    name: str
+    description: str
+    load: Callable[[Path, Mapping[str, Any]], tuple[Callable[[np.ndarray], np.ndarray], int]]
+
+
+@dataclass(frozen=True)
+class PublishTarget:
+    """Where ``bindreg publish RUN --target NAME`` puts a finished run.
+
+    ``publish(run_dir, options) -> report``: ``run_dir`` is a checked run directory;
+    ``options`` holds ``name``, ``version`` and ``stage`` (each None unless given), ``repo``
+    and ``wait``. ``bindreg.hub.bundle.build_bundle(run_dir, out, name)`` makes the verified
+    bundle (network, ONNX, card, ``test.expect``, sha256 manifest) a target usually ships.
+    Returns lines saying what was published where. Built-in: ``dvc`` (DVC artifact + GTO tag).
+    """
+
+    name: str
+    description: str
+    publish: Callable[[Path, Mapping[str, Any]], str]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A ``bindreg NAME ...`` command: ``app`` is a ``typer.Typer`` (a group) or a function that
+    typer turns into one command. Raise ``BindregError`` for a one-line error."""
+
+    name: str
+    description: str
+    app: Any
 
 
 class Catalog:

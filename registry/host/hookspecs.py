@@ -8,8 +8,9 @@ which plugin supplied it (``bindreg plugins`` shows that). Built-in plugins are
 declared as entry points exactly like third-party ones.
 
 The item types (``Architecture``, ``Baseline``, ``Task``, ``DatasetSource``,
-``SequenceFormat``)
-are defined in ``bindreg.catalog``.
+``SequenceFormat``, ``Executor``, ``Engine``, ``PublishTarget``, ``Command``) are
+defined in ``bindreg.catalog``; docs/plugins.md documents every hook below
+(``tests/test_docs.py`` checks it).
 """
 
 import pluggy
@@ -25,6 +26,13 @@ def register_architectures(register):
     An architecture is a name, a one-line description, a builder
     ``build(hparams: dict) -> mxnet.gluon.HybridBlock`` mapping one-hot DNA
     ``(N, 4, 1, L)`` to two logits ``(N, 2)``, and its hyper-parameter space.
+
+    By default it is trained by the paper's protocol (AdaDelta over ``space``, 30 settings
+    searched, 5,000 minibatches of final training). ``Architecture(recipe=Recipe(...))``
+    declares its own: a Gluon optimiser and its parameters, epochs with a learning-rate decay
+    on plateau and early stopping on validation AUROC, how many settings of ``space`` to try,
+    fresh shuffled negatives every epoch, and a fused training graph (``bindreg.train.recipe``).
+    ``recommended=True`` makes it the model ``bindreg run`` trains without ``--model``.
     """
 
 
@@ -66,4 +74,38 @@ def register_baselines(register):
     A baseline (gkm-SVM, k-mer logistic regression, a PWM scanner...) is run by
     ``bindreg run --model NAME`` and ``bindreg compare`` like an architecture, and its
     run directory has the same shape. Its name must not clash with an architecture's.
+    """
+
+
+@hookspec
+def register_executors(register):
+    """Called once at start-up; call ``register(Executor(...))`` for each place compare jobs can run.
+
+    Built-in: ``serial`` (one after another here) and ``dask`` (Dask distributed).
+    """
+
+
+@hookspec
+def register_engines(register):
+    """Called once at start-up; call ``register(Engine(...))`` for each way of scoring an exported model.
+
+    Built-in: ``mxnet`` and ``onnxruntime``. An engine scores fixed-length windows
+    ``(n, 4, 1, L)`` to logits ``(n, 2)``; ``bindreg predict``, ``score-variants`` and
+    ``mutagenesis`` take it with ``--engine NAME``.
+    """
+
+
+@hookspec
+def register_publish_targets(register):
+    """Called once at start-up; call ``register(PublishTarget(...))`` for each place bundles can go.
+
+    Built-in: ``dvc`` (a DVC artifact with a GTO version tag). ``bindreg publish --target NAME``.
+    """
+
+
+@hookspec
+def register_commands(register):
+    """Called when a command line names a command bindreg does not have; call ``register(Command(...))``.
+
+    A command's name must not be one of bindreg's own commands.
     """

@@ -31,8 +31,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ..core.errors import BindregError
+from ..core.record import read_run
 from ..core.fsutil import atomic_directory, sha256_file, write_bytes_atomic, write_json_atomic
-from ..train.varlen import VARLEN_SYMBOL
+from ..score.whole import VARLEN_SYMBOL
 
 MANIFEST = "manifest.json"
 #: Files that a download adds beside a bundle (where it came from); not part of the bundle.
@@ -55,12 +56,11 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
     from ..score.predict import load_scorer, score
 
     run_dir = Path(run_dir)
-    for required in ("run.json", "metrics.json", "model-symbol.json", "model-0000.params", "card.md"):
+    record = read_run(run_dir)
+    for required in ("model-symbol.json", "model-0000.params", "card.md"):
         if not (run_dir / required).exists():
             raise BindregError(f"{run_dir}: no {required}; give a finished run directory (bindreg run writes one)")
-    run = json.loads((run_dir / "run.json").read_text())
-    metrics = json.loads((run_dir / "metrics.json").read_text())
-    length = int(run["sequence_length"])
+    run, metrics, length = record.run, record.metrics, record.sequence_length
     with atomic_directory(out) as scratch:
         for file in ("model-symbol.json", "model-0000.params", VARLEN_SYMBOL, *CARD_ASSETS):
             if (run_dir / file).exists():
@@ -73,7 +73,7 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
             "output": "two logits (N, 2); P(bound) = softmax(logits)[:, 1]",
             "test": {k: metrics["test"][k] for k in ("auroc", "auprc", "accuracy")},
             "budget": metrics["protocol"]["budget"], "versions": run["versions"],
-            "both_strands": metrics["protocol"].get("both_strands", False),
+            "both_strands": record.both_strands,
             "store_content_sha256": run["store_content_sha256"], "created_at": run["created_at"],
             "onnx": onnx_note is None, **({"onnx_note": onnx_note} if onnx_note else {}),
             "any_length": (scratch / VARLEN_SYMBOL).exists(),

@@ -26,15 +26,15 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from ..core.errors import BindregError
+from ..core.record import read_run
+from .repository import git, latest_version, published_meta, registered
 
 MODELS_DIR = "models"
 LOCK_NAME = "bindreg-publish.lock"
@@ -51,15 +51,6 @@ class Published:
     already: bool = False
     #: A one-line note on what the bundle lacks (no ONNX export for this architecture), else None.
     note: str | None = None
-
-
-def git(root: Path, *args: str, check: bool = True) -> str:
-    """Run git in ``root``; a failure is one line with git's own first line of complaint."""
-    result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
-    if check and result.returncode != 0:
-        first = (result.stderr.strip() or result.stdout.strip()).splitlines()[:1]
-        raise BindregError(f"git {' '.join(args[:2])} failed in {root}: {first[0] if first else 'no output'}")
-    return result.stdout.strip()
 
 
 def artifact_name(model: str, dataset: str) -> str:
@@ -133,23 +124,6 @@ def publish_lock(root: Path, wait: float):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def published_meta(root: Path, rev: str, name: str) -> dict | None:
-    """The ``meta`` of artifact ``name`` in ``dvc.yaml`` at git revision ``rev``, or None."""
-    text = git(root, "show", f"{rev}:dvc.yaml", check=False)
-    if not text:
-        return None
-    artifact = ((yaml.safe_load(text) or {}).get("artifacts") or {}).get(name)
-    return (artifact or {}).get("meta")
-
-
-def latest_version(root: Path, name: str) -> tuple[str, str] | None:
-    """``(version, commit)`` of the greatest registered version of ``name``, or None."""
-    from .pull import registered
-
-    versions = registered(root).get(name, {}).get("versions")
-    return list(versions.items())[-1] if versions else None
-
-
 def publish(run_dir: Path, repo: Path = Path("."), name: str | None = None, version: str | None = None,
             stage: str | None = None, wait: float = 60.0) -> Published:
     """Register the bundle of ``run_dir`` in ``repo`` as a new version of artifact ``name``."""
@@ -157,10 +131,8 @@ def publish(run_dir: Path, repo: Path = Path("."), name: str | None = None, vers
     from ..core.fsutil import sha256_file
 
     run_dir = Path(run_dir)
-    if not (run_dir / "run.json").exists():
-        raise BindregError(f"{run_dir}: not a run directory (no run.json); give one that `bindreg run` wrote")
-    run = json.loads((run_dir / "run.json").read_text())
-    name = check_name(name or artifact_name(run["model"], run["dataset"]))
+    record = read_run(run_dir)
+    name = check_name(name or artifact_name(record.model, record.dataset))
     if version is not None and not re.fullmatch(r"v\d+\.\d+\.\d+", version):
         raise BindregError(f"version {version!r} is not semantic; give it as vMAJOR.MINOR.PATCH, e.g. v1.0.0")
     root = project_root(repo)
@@ -266,8 +238,6 @@ def _tag(root: Path, name: str, version: str | None, stage: str | None, archive_
     import gto.api
     from gto.exceptions import GTOException
 
-    from .pull import registered
-
     try:
         gto.api.register(str(root), name, "HEAD", version=version,
                          message=f"bindreg model {name} (archive sha256 {archive_sha})")
@@ -285,8 +255,6 @@ def _assign(root: Path, name: str, version: str, stage: str) -> None:
     import gto.api
     from gto.exceptions import GTOException
 
-    from .pull import registered
-
     if registered(root).get(name, {}).get("stages", {}).get(stage) == version:
         return
 
@@ -295,3 +263,24 @@ def _assign(root: Path, name: str, version: str, stage: str) -> None:
     except GTOException as exc:
         raise BindregError(f"GTO could not assign stage {stage!r} to {name}@{version}: "
                            f"{str(exc).splitlines()[0]}") from None
+
+
+def publish_to_dvc(run_dir: Path, options: Mapping) -> str:
+    """The built-in ``dvc`` publish target: ``publish`` with the command line's options, reported as lines."""
+    result = publish(run_dir, Path(options.get("repo") or "."), name=options.get("name"),
+                     version=options.get("version"), stage=options.get("stage"), wait=float(options.get("wait", 60.0)))
+    if result.already:
+        lines = [f"{result.tag} already holds this bundle (archive sha256 {result.archive_sha256[:12]}...); "
+                 "nothing new was published"]
+    else:
+        lines = [f"published {result.tag}{f' (stage {result.stage})' if result.stage else ''} in {result.repo}; "
+                 f"archive sha256 {result.archive_sha256}"]
+    return "\n".join(lines + ([f"note: {result.note}"] if result.note else []))
+
+
+def publish_run(run_dir: Path, target: str = "dvc", **options) -> str:
+    """Publish the finished run ``run_dir`` to the target named ``target`` (built-in ``dvc`` or a plugin's)."""
+    from ..host.plugins import get_registry
+
+    read_run(run_dir)  # a one-line refusal of anything but a finished run, before any target sees it
+    return get_registry().publish_targets.get(target).publish(Path(run_dir), options)

@@ -44,7 +44,8 @@ def card_html(card_markdown: str) -> str:
 def render_site(out: Path, repo: str | None = None) -> list[dict]:
     """Write the site for every model of ``repo`` into ``out`` (replaced whole); returns the index rows."""
     from ..core.fsutil import atomic_directory
-    from .pull import list_models, pull
+    from .pull import pull
+    from .repository import list_models
 
     models = list_models(repo)
     if not models:

@@ -87,7 +87,7 @@ def list_models(zoo: Path | None = None, tf: str | None = None) -> list[dict]:
 def find(spec: str, zoo: Path | None = None) -> tuple[str, str, dict, dict] | None:
     """``(name, version, version record, meta)`` of ``NAME[@VERSION]`` in the zoo; None when the zoo has
     no model of that name; an error naming the versions when it lacks the version asked for."""
-    from .pull import parse_spec
+    from ..score.bundles import parse_spec
 
     name, version = parse_spec(spec)
     entry = read_index(zoo)["models"].get(name)
@@ -111,7 +111,7 @@ def unknown(spec: str, zoo: Path | None = None) -> BindregError:
 
 def show_model(spec: str, zoo: Path | None = None) -> dict | None:
     """What ``bindreg models show`` prints for a zoo model; None when the zoo has no such name."""
-    from .pull import ORIGIN, models_home
+    from ..score.bundles import ORIGIN, models_home
 
     found = find(spec, zoo)
     if found is None:
@@ -127,7 +127,8 @@ def pull(spec: str, zoo: Path | None = None):
     """Verify ``NAME[@VERSION]`` from the zoo and cache it by version (``bindreg.hub.pull.Pulled``);
     a cached copy whose recorded archive sha256 is unchanged is re-checked file by file instead."""
     from .bundle import verify_manifest
-    from .pull import Pulled, _cached_is_current, models_home
+    from ..score.bundles import models_home
+    from .cache import Pulled, cached_is_current
 
     zoo = Path(zoo) if zoo is not None else shipped()
     found = find(spec, zoo)
@@ -136,7 +137,7 @@ def pull(spec: str, zoo: Path | None = None):
     name, version, record, meta = found
     label = f"{name}@{version}"
     target = models_home() / name / version
-    if _cached_is_current(target, record):
+    if cached_is_current(target, record):
         verify_manifest(target, label)
         return Pulled(name, version, target, False, {})
     archive = zoo / record["archive"]
@@ -154,7 +155,7 @@ def install(archive: Path, record: dict, name: str, version: str, label: str, or
     (written aside and renamed). Returns the largest ``test.expect`` difference per engine."""
     from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic
     from .bundle import check_expectations, extract_archive, verify_manifest
-    from .pull import ORIGIN, models_home
+    from ..score.bundles import ORIGIN, models_home
 
     models_home().mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".zoo-", dir=models_home()))
@@ -189,7 +190,7 @@ def add(zoo: Path, bundle: Path, name: str, version: str, meta: dict) -> dict:
     and its record and ``meta`` in the index (written aside and renamed). Returns the record."""
     from ..core.fsutil import sha256_file, write_json_atomic
     from .bundle import write_archive
-    from .pull import parse_spec
+    from ..score.bundles import parse_spec
 
     parse_spec(f"{name}@{version}")  # refuses names and versions GTO would refuse
     zoo = Path(zoo)

@@ -7,8 +7,8 @@ for the same input and mode.
 
 ``whole`` (MXNet, global-max networks): each sequence is scored whole, in padded batches
 with the padding masked out (``bindreg.varlen``); a sequence of the model's length scores
-as on the fixed-length path. The ONNX graph has a fixed input length, so onnxruntime
-refuses it (one line naming the fix).
+as on the fixed-length path. The ONNX graph has a fixed input length, so other engines
+refuse it (one line naming the fix).
 
 ``windows``: the network sees its fixed input length ``L`` (recorded in ``bundle.json``):
 
@@ -26,17 +26,17 @@ The score is P(bound), the softmax of the two output logits, as in ``test_predic
 from __future__ import annotations
 
 import csv
-import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import BindregError
-from ..core.sequences import SequenceSet, one_hot
+from ..core.sequences import SequenceSet, one_hot, over_strands
+from .bundles import bundle_info, resolve_local
+from .engines import BUILTIN, engine_loader, p_bound
 
-ENGINES = ("mxnet", "onnxruntime")
+ENGINES = tuple(BUILTIN)  # and any engine a plugin registers
 MODES = ("auto", "whole", "windows")
 
 
@@ -56,78 +56,16 @@ class Scorer:
         scores = []
         for start in range(0, len(x), self.batch):
             chunk = x[start:start + self.batch]
-            logits = np.asarray(self.run_batch(chunk), dtype=np.float64)[:len(chunk)]
-            # Softmax in float32 like MXNet's nd.softmax, so both engines round alike.
-            logits32 = logits.astype(np.float32)
-            shifted = np.exp(logits32 - logits32.max(axis=1, keepdims=True))
-            scores.append((shifted[:, 1] / shifted.sum(axis=1)).astype(np.float64))
+            scores.append(p_bound(np.asarray(self.run_batch(chunk))[:len(chunk)]))
         return np.concatenate(scores) if scores else np.zeros(0)
 
 
 def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
     """A scorer for a bundle or run directory (``model-symbol.json``, ``model-0000.params``,
-    ``model.onnx``, ``bundle.json``)."""
-    bundle = Path(bundle)
-    info = bundle_info(bundle)
-    length = int(info["input_length"])
-    if engine == "onnxruntime":
-        onnx_path = bundle / "model.onnx"
-        if not onnx_path.exists():
-            why = info.get("onnx_note") or "publish the run (bindreg publish) or use --engine mxnet"
-            raise BindregError(f"{bundle}: no model.onnx; {why}")
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise BindregError("onnxruntime is not installed; pip install onnxruntime, or use --engine mxnet") \
-                from None
-        options = ort.SessionOptions()
-        options.log_severity_level = 3  # MXNet's exporter lists weights as graph inputs; ORT warns once per weight
-        session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        input_name = session.get_inputs()[0].name
-        batch = onnx_batch(session, info)
-
-        def run_onnx(chunk: np.ndarray) -> np.ndarray:
-            # The exported graph has a fixed batch; pad the last chunk with N (zeros).
-            padded = np.zeros((batch, 4, 1, length), dtype=np.float32)
-            padded[:len(chunk)] = chunk
-            return session.run(None, {input_name: padded})[0]
-
-        return Scorer(engine, length, run_onnx, batch, both_strands=bool(info.get("both_strands")))
-    if engine == "mxnet":
-        import mxnet as mx
-        from mxnet import gluon
-
-        with warnings.catch_warnings():  # "Cannot decide type for ... data": it is float32, given below
-            warnings.simplefilter("ignore", UserWarning)
-            net = gluon.SymbolBlock.imports(str(bundle / "model-symbol.json"), ["data"],
-                                            str(bundle / "model-0000.params"), ctx=mx.cpu())
-        return Scorer(engine, length, lambda chunk: net(mx.nd.array(chunk, dtype="float32")).asnumpy(), 1000,
-                      both_strands=bool(info.get("both_strands")))
-    raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
-
-
-def onnx_batch(session, info: dict) -> int:
-    """The batch the ONNX graph was exported with: its input shape says, whatever ``bundle.json``
-    (absent in a run directory) claims; a symbolic batch takes ``bundle.json``'s or 64."""
-    declared = session.get_inputs()[0].shape[0]
-    if isinstance(declared, int) and declared > 0:
-        return declared
-    return int(info.get("onnx_batch", 64))
-
-
-def bundle_info(directory: Path) -> dict:
-    """``bundle.json`` of a bundle, or the same facts read from a run directory's ``run.json``."""
-    directory = Path(directory)
-    if (directory / "bundle.json").exists():
-        return json.loads((directory / "bundle.json").read_text())
-    if (directory / "run.json").exists():
-        run = json.loads((directory / "run.json").read_text())
-        metrics = json.loads((directory / "metrics.json").read_text()) if (directory / "metrics.json").exists() else {}
-        return {"input_length": run["sequence_length"], "model": run["model"],
-                "both_strands": metrics.get("protocol", {}).get("both_strands", False),
-                "trained_any_length": bool(run.get("any_length", False))}
-    raise BindregError(f"{directory}: neither a model bundle (bundle.json) nor a run directory (run.json); "
-                       "give a published NAME[@VERSION] pulled with `bindreg pull`, or a run directory")
+    ``model.onnx``, ``bundle.json``) through engine ``engine`` (built-in or a plugin's)."""
+    info = bundle_info(Path(bundle))
+    run_batch, batch = engine_loader(engine)(Path(bundle), info)
+    return Scorer(engine, int(info["input_length"]), run_batch, batch, both_strands=bool(info.get("both_strands")))
 
 
 def windows(sequences: list[str], length: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -136,7 +74,7 @@ def windows(sequences: list[str], length: int, stride: int = 1) -> tuple[np.ndar
     Longer sequences give a window every ``stride`` bases plus one flush with the end;
     shorter ones are centred and padded with N.
     """
-    from ..train.varlen import centre_pad
+    from .whole import centre_pad
 
     if stride < 1:
         raise BindregError(f"stride {stride} must be at least 1")
@@ -161,9 +99,7 @@ def score(scorer: Scorer, sequences: list[str], stride: int = 1) -> np.ndarray:
     if not sequences:
         return np.zeros(0)
     x, owners = windows(sequences, scorer.input_length, stride)
-    per_window = scorer.probabilities(x)
-    if scorer.both_strands:  # reverse complement: flip bases (A C G T order) and positions
-        per_window = (per_window + scorer.probabilities(np.ascontiguousarray(x[:, ::-1, :, ::-1]))) / 2
+    per_window = over_strands(scorer.probabilities, x, scorer.both_strands)
     best = np.full(len(sequences), -np.inf)
     np.maximum.at(best, owners, per_window)
     return best
@@ -193,8 +129,6 @@ def choose_mode(directory: Path, engine: str, mode: str) -> str:
     """
     if mode not in MODES:
         raise BindregError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    if engine not in ENGINES:
-        raise BindregError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     chosen = mode
     if mode == "auto":
         chosen = "whole" if bundle_info(directory).get("trained_any_length") else "windows"
@@ -202,7 +136,7 @@ def choose_mode(directory: Path, engine: str, mode: str) -> str:
         why = "this model was trained on whole sequences of any length, so auto means whole; " \
             if mode == "auto" else ""
         raise BindregError(f"{directory}: {why}--mode whole needs --engine mxnet (the ONNX export has a fixed "
-                           "input length); use --engine mxnet, or --mode windows with onnxruntime")
+                           f"input length); use --engine mxnet, or --mode windows with {engine}")
     return chosen
 
 
@@ -211,7 +145,7 @@ def score_sequences(directory: Path, sequences: list[str], engine: str = "mxnet"
     """P(bound) per sequence with the model in ``directory``, and the mode used (``whole``/``windows``)."""
     chosen = choose_mode(directory, engine, mode)
     if chosen == "whole":
-        from ..train.varlen import LengthAwareScorer
+        from .whole import LengthAwareScorer
 
         return LengthAwareScorer(directory).probabilities(sequences), chosen
     return score(load_scorer(directory, engine), sequences, stride), chosen
@@ -229,15 +163,18 @@ def predict_fasta_with_mode(model: str, fasta: Path, engine: str = "mxnet", out:
                             stride: int = 1, mode: str = "auto") -> tuple[list[str], np.ndarray, str]:
     """``predict_fasta`` that also says which mode scored the sequences."""
     from ..core.fsutil import write_text_atomic
-    from ..hub.pull import resolve_local
 
     directory = resolve_local(model)
     records = read_sequences(fasta)
     scores, chosen = score_sequences(directory, records.sequences, engine, mode, stride)
     if out is not None:
-        lines = ["name\tscore"] + [f"{n}\t{s!r}" for n, s in zip(records.names, scores.tolist())]
-        write_text_atomic(Path(out), "\n".join(lines) + "\n")
+        write_text_atomic(Path(out), predictions_tsv(records.names, scores))
     return records.names, scores, chosen
+
+
+def predictions_tsv(names: list[str], scores: np.ndarray) -> str:
+    """``name<TAB>score`` lines under a header; scores written in full (``repr``), as tests compare them."""
+    return "\n".join(["name\tscore"] + [f"{n}\t{s!r}" for n, s in zip(names, scores.tolist())]) + "\n"
 
 
 def read_predictions(path: Path) -> dict[str, float]:

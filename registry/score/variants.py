@@ -48,7 +48,7 @@ def read_vcf(path: Path) -> list[Variant]:
     or cyvcf2: those need htslib and report a malformed record without its line, and bad lines
     must be one ``FILE:LINE`` error here.
     """
-    from ..data.genome import open_text
+    from ..core.fsutil import open_text
 
     path = Path(path)
     if not path.exists():
@@ -112,8 +112,8 @@ def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, 
     (scores are None where the note says why the variant was not scored). Written as TSV to ``out``.
     """
     from ..data.genome import Genome
-    from .predict import bundle_info, score_sequences
-    from ..hub.pull import resolve_local
+    from .bundles import bundle_info, resolve_local
+    from .predict import score_sequences
 
     directory = resolve_local(model)
     length = int(bundle_info(directory)["input_length"])
@@ -148,10 +148,14 @@ def score_variants(model: str, vcf: Path, fasta: Path, out: Path | None = None, 
             row["note"] = f"not scored (line {variant.line}): {windows[index]}"
         rows.append(row)
     if out is not None:
-        columns = list(rows[0])
-        lines = ["\t".join(columns)] + ["\t".join(format_cell(row[c]) for c in columns) for row in rows]
-        write_text_atomic(Path(out), "\n".join(lines) + "\n")
+        write_text_atomic(Path(out), variants_tsv(rows))
     return rows
+
+
+def variants_tsv(rows: list[dict]) -> str:
+    """The rows of ``score_variants`` as TSV text with a header (NA for a missing score)."""
+    columns = list(rows[0])
+    return "\n".join(["\t".join(columns)] + ["\t".join(format_cell(row[c]) for c in columns) for row in rows]) + "\n"
 
 
 def format_cell(value) -> str:
@@ -176,11 +180,16 @@ class MutationMap:
         """Per position, minus the mean change of the three substitutions: how much the base matters."""
         return -self.delta.sum(axis=0) / 3
 
+    def strongest_loss(self) -> tuple[float, int, str, str]:
+        """``(delta, position, ref, alt)`` of the change that lowers the score most (1-based position)."""
+        row, column = np.unravel_index(np.argmin(self.delta), self.delta.shape)
+        return float(self.delta[row, column]), int(column) + 1, self.sequence[column], BASES[row]
+
 
 def mutagenesis(model: str, sequence: str, engine: str = "mxnet", mode: str = "auto") -> MutationMap:
     """Score ``sequence`` and all of its 3 x L single-base substitutions (N positions stay 0)."""
+    from .bundles import resolve_local
     from .predict import score_sequences
-    from ..hub.pull import resolve_local
 
     sequence = read_sequence_argument(sequence)
     directory = resolve_local(model)
@@ -228,19 +237,16 @@ def write_mutation_map(result: MutationMap, table: Path, picture: Path | None, t
 def _draw(result: MutationMap, picture: Path, title: str) -> None:
     import io
 
-    import matplotlib
-
-    matplotlib.use("Agg")
     import logomaker
-    import matplotlib.pyplot as plt
     import pandas as pd
 
+    from ..core.figures import new_figure
     from ..core.fsutil import write_bytes_atomic
 
     length = len(result.sequence)
     width = min(max(6.0, length * 0.12), 40.0)
-    figure, (logo_axis, heat_axis) = plt.subplots(2, 1, figsize=(width, 3.6), sharex=True,
-                                                   gridspec_kw={"height_ratios": [1, 1.2]})
+    figure = new_figure(figsize=(width, 3.6))
+    logo_axis, heat_axis = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 1.2]})
     letters = pd.DataFrame(0.0, index=range(length), columns=list(BASES))
     for position, base in enumerate(result.sequence):
         if base in BASES:
@@ -255,5 +261,4 @@ def _draw(result: MutationMap, picture: Path, title: str) -> None:
     figure.colorbar(image, ax=[logo_axis, heat_axis], label="change in P(bound)", fraction=0.02, pad=0.01)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=110)
-    plt.close(figure)
     write_bytes_atomic(picture, buffer.getvalue())

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from mxnet.gluon import HybridBlock, nn
 
 from ..core.errors import BindregError
+from ..core.sequences import reverse_complement
 
 #: Added to the activations of invalid positions before the global max (never wins against a real one).
 _MASKED = 1e30
@@ -184,7 +185,7 @@ class BothStrandsConvNet(HybridBlock):
     def hybrid_forward(self, F, x, lengths=None, weight=None, bias=None):
         scan = dict(kernel=(1, self._width), num_filter=self._filters)
         forward = F.relu(F.Convolution(x, weight, bias, **scan))
-        reverse = F.relu(F.Convolution(x, F.flip(F.flip(weight, axis=1), axis=3), bias, **scan))
+        reverse = F.relu(F.Convolution(x, reverse_complement(weight), bias, **scan))
         valid = None if lengths is None else lengths - self._width + 1
         features = F.maximum(self.pool(forward, valid), self.pool(reverse, valid))
         return self.output(self.dropout(self.hidden(features)))

@@ -27,6 +27,7 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
+from ..core.sequences import over_strands
 from . import onehot_conv
 from .draws import dropout_masks, validation_blocks
 from .nets import ConvNet
@@ -289,5 +290,5 @@ def _scores(graph, theta, x, x_rc=None) -> np.ndarray:
     def forward(data):
         return nd.concat(*[graph(data[i:i + batch_size], theta) for i in range(0, data.shape[0], batch_size)], dim=1)
 
-    scores = forward(x) if x_rc is None else (forward(x) + forward(x_rc)) / 2
+    scores = over_strands(forward, x, x_rc is not None, x_rc)
     return scores.asnumpy().astype(np.float64)

@@ -42,7 +42,8 @@ from mxnet import nd
 from ..core.errors import BindregError
 from .evaluation import predict_proba_nd
 from ..data.store import SPLITS, split_codes
-from .training import check_enough_for_a_minibatch, reverse_complement
+from ..core.sequences import over_strands, reverse_complement
+from .splits import check_enough_for_a_minibatch
 
 #: Default budget (GB) for the in-memory path's arrays; above it runs stream from the store.
 DEFAULT_MEMORY_BUDGET_GB = 4.0
@@ -156,7 +157,7 @@ class StreamingSplit:
         x = self.onehot[start:stop][mine]
         y = self.all_labels[start:stop][mine]
         if augment:
-            x = np.concatenate([x, x[:, ::-1, ::-1]])
+            x = np.concatenate([x, reverse_complement(x, bases=1, positions=2)])
             y = np.concatenate([y, y])
         return x, y
 
@@ -240,10 +241,7 @@ class StreamingSplit:
 
         def submit(rows: list[np.ndarray]):
             x = nd.array(np.concatenate(rows)[:, :, None, :], ctx=self.ctx, dtype="uint8").astype("float32")
-            score = predict_proba_nd(net, x)
-            if self.both_strands:
-                score = (score + predict_proba_nd(net, reverse_complement(x))) / 2
-            in_flight.append(score)
+            in_flight.append(over_strands(lambda rows: predict_proba_nd(net, rows), x, self.both_strands))
             while len(in_flight) > 2:  # bound what the asynchronous engine holds
                 done.append(in_flight.popleft().asnumpy())
 

@@ -19,21 +19,19 @@ trains one setting at a time with ``gluon.Trainer``.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import mxnet as mx
 import numpy as np
-import xarray as xr
 from mxnet import autograd, gluon, nd
 
 from ..host.catalog import Architecture
-from .draws import epoch_orders
 from ..core.errors import BindregError
-from .evaluation import binary_metrics, predict_proba
+from .evaluation import binary_metrics
 from ..host.hparams import sample_settings
-from ..data.store import SPLITS, split_codes
 from .packed import packable_config, train_packed, unpack
+from .splits import Split, check_enough_for_a_minibatch, load_splits, with_both_strands  # noqa: F401 (read from here too)
 
 #: Version of the protocol's semantics, part of every run's metrics and of ``bindreg compare``'s
 #: job keys. 2: the search settings share one minibatch order (seeded by the run seed) and
@@ -88,79 +86,6 @@ BUDGETS = {
 
 
 @dataclass
-class Split:
-    """One split on the compute device: ``x: shape=(n, 4, 1, L)`` float32, ``y: (n,)`` float32.
-
-    ``x_rc`` holds the reverse complements when scoring is over both strands.
-    """
-
-    x: nd.NDArray
-    y: nd.NDArray
-    labels: np.ndarray
-    x_rc: nd.NDArray | None = None
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    @property
-    def input_length(self) -> int:
-        return self.x.shape[3]
-
-    def batches(self, order_rng: np.random.Generator, batch_size: int) -> Iterator[tuple[nd.NDArray, nd.NDArray]]:
-        """Minibatches ``(x, y)`` forever: per epoch one gather on the device by
-        ``order_rng.permutation(n)``, then contiguous slices; the last ``n % batch_size`` rows
-        of each epoch's order are skipped. ``streaming.StreamingSplit`` has the same method."""
-        check_enough_for_a_minibatch(self, batch_size)
-        ctx = self.x.context
-        for order in epoch_orders(order_rng, len(self)):
-            permutation = nd.array(order, ctx=ctx, dtype="int64")
-            epoch_x, epoch_y = nd.take(self.x, permutation), nd.take(self.y, permutation)
-            for start in range(0, len(self) // batch_size * batch_size, batch_size):
-                yield epoch_x[start:start + batch_size], epoch_y[start:start + batch_size]
-
-    def scores(self, net) -> np.ndarray:
-        """P(bound) per sequence; the mean over both strands when ``x_rc`` is set."""
-        forward = predict_proba(net, self.x)
-        return forward if self.x_rc is None else (forward + predict_proba(net, self.x_rc)) / 2
-
-
-def reverse_complement(x: nd.NDArray) -> nd.NDArray:
-    """``(n, 4, 1, L)`` one-hot in A C G T order: flipping the base axis complements, the position axis reverses."""
-    return nd.flip(nd.flip(x, axis=1), axis=3)
-
-
-def with_both_strands(splits: dict[str, Split]) -> dict[str, Split]:
-    """Training gains every reverse complement; valid and test are scored over both strands."""
-    if not all(isinstance(split, Split) for split in splits.values()):  # streaming splits do it per chunk
-        return {name: split.with_both_strands() for name, split in splits.items()}
-    train = splits["train"]
-    both = {"train": Split(nd.concat(train.x, reverse_complement(train.x), dim=0),
-                           nd.concat(train.y, train.y, dim=0), np.concatenate([train.labels, train.labels]))}
-    for name in ("valid", "test"):
-        split = splits[name]
-        both[name] = Split(split.x, split.y, split.labels, x_rc=reverse_complement(split.x))
-    return both
-
-
-def load_splits(dataset: xr.Dataset, ctx, codes: np.ndarray | None = None) -> dict[str, Split]:
-    """Read the train/valid/test splits of a store into device memory (``codes``: the split
-    column as ``store.split_codes``, if already computed)."""
-    codes = split_codes(dataset["split"]) if codes is None else codes
-    onehot = dataset["onehot"].values
-    label = dataset["label"].values
-    splits = {}
-    for code, name in enumerate(SPLITS):
-        rows = np.flatnonzero(codes == code)
-        x = onehot[rows]
-        splits[name] = Split(
-            x=nd.array(x[:, :, None, :], ctx=ctx, dtype="float32"),
-            y=nd.array(label[rows], ctx=ctx, dtype="float32"),
-            labels=label[rows].astype(np.int8),
-        )
-    return splits
-
-
-@dataclass
 class Checkpoint:
     step: int
     metrics: dict
@@ -178,6 +103,8 @@ class SettingResult:
     params: dict = field(repr=False, default_factory=dict)
     train_seconds: float = 0.0
     validation_seconds: float = 0.0
+    #: Minibatches actually trained (a recipe stops early; the protocol's count otherwise).
+    minibatches: int = 0
 
     def restore_best(self) -> gluon.HybridBlock:
         for name, param in self.net.collect_params().items():
@@ -213,7 +140,7 @@ def build_network(architecture: Architecture, hparams: dict, input_length: int, 
     if output.shape != (1, 2):
         raise BindregError(f"model {architecture.name!r} returns shape {output.shape}, expected (N, 2) logits")
     if any_length:
-        from .varlen import length_aware
+        from .tracing import length_aware
 
         return length_aware(net, architecture.name, input_length)
     return net
@@ -300,13 +227,6 @@ def any_length(splits: dict) -> bool:
     return getattr(splits["train"], "any_length", False)
 
 
-def check_enough_for_a_minibatch(train, batch_size: int) -> None:
-    """One-line error when a training split (in memory or streamed) cannot fill one minibatch."""
-    if len(train) < batch_size:
-        raise BindregError(f"the training split has {len(train)} sequences, fewer than one minibatch "
-                           f"of {batch_size}; give more data")
-
-
 def _train_with_gluon(net, hparams: dict, splits: dict[str, Split], minibatches: int, validate_every: int,
                       seed: int, batch_size: int, on_step, order_seed: int) -> SettingResult:
     """Any HybridBlock: ``gluon.Trainer`` with MXNet's AdaDelta, dropout from MXNet's RNG.
@@ -366,8 +286,10 @@ class ProtocolResult:
 
 
 def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol: Protocol, seed: int,
-                 ctx, progress: Callable[[str, int], Callable[[int], None]] | None = None) -> ProtocolResult:
-    """Search, train the chosen setting, test once.
+                 ctx, progress: Callable[[str, int], Callable[[int], None]] | None = None,
+                 task: str = "discovery") -> ProtocolResult:
+    """Search, train the chosen setting, test once (``task`` is for the same call shape as
+    ``bindreg.train.recipe.run_recipe``, which trains architectures that declare a recipe).
 
     ``progress(label, total)`` may return a per-step callback (the CLI draws bars with it).
     """

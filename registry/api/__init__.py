@@ -1,7 +1,7 @@
 """bindreg from Python (notebooks, scripts): load a model, score sequences, read its card; train, compare.
 
-``import bindreg`` imports no MXNet; these functions are re-exported there lazily
-(``bindreg.load``, ``bindreg.train``, ``bindreg.compare``). See docs/api.md.
+``from bindreg import api`` imports no MXNet; each function imports what it needs when called.
+See docs/api.md. ``zoo_build`` (beside this module) makes a zoo from a run store.
 
 - ``load(name_or_path)``: a zoo model (``stat3-helas3-bindnet``), a pulled one
   (``NAME[@vX.Y.Z]``, cached by ``bindreg pull``), or a bundle or run directory -> ``Model``.
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .core.errors import BindregError
+from ..core.errors import BindregError
 
-__all__ = ["Model", "load", "train", "compare", "zoo"]
+__all__ = ["Model", "load", "train", "compare", "zoo"]  # zoo(): the shipped zoo as a table
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Model:
     @property
     def info(self) -> dict:
         """``bundle.json`` (or the same facts from a run's ``run.json``): model, input length, ..."""
-        from .score.predict import bundle_info
+        from ..score.bundles import bundle_info
 
         return bundle_info(self.directory)
 
@@ -54,8 +54,8 @@ class Model:
         ``engine``: ``mxnet`` or ``onnxruntime``; ``mode``: ``auto``, ``windows`` or ``whole`` (as in
         ``bindreg predict``); the mode used is kept in ``last_mode`` (and the DataFrame's ``attrs``).
         """
-        from .core.sequences import SequenceSet
-        from .score.predict import read_sequences, score_sequences
+        from ..core.sequences import SequenceSet
+        from ..score.predict import read_sequences, score_sequences
 
         if isinstance(sequences, (str, Path)):
             path = Path(sequences)
@@ -113,7 +113,7 @@ class Model:
 
     def test(self) -> dict:
         """Re-check a bundle: every sha256, then ``test.expect`` with both engines (``bindreg test``)."""
-        from .hub.pull import recheck
+        from ..hub.pull import recheck
 
         return recheck(str(self.directory))
 
@@ -127,7 +127,7 @@ def load(name_or_path, repo: str | None = None) -> Model:
     """A ``Model`` from a bundle or run directory, or ``NAME[@vX.Y.Z]``: the zoo shipped with bindreg
     (verified and cached on first use, offline), a model pulled before, or, with ``repo`` (a git
     repository or zoo folder, as ``--from``), pulled from there now."""
-    from .hub.pull import pull, resolve_local
+    from ..hub.pull import local_model, pull
 
     if repo is not None:
         pulled = pull(str(name_or_path), repo)
@@ -135,7 +135,7 @@ def load(name_or_path, repo: str | None = None) -> Model:
     path = Path(name_or_path)
     if path.is_dir():
         return Model(path.name, path)
-    directory = resolve_local(str(name_or_path))
+    directory = local_model(str(name_or_path))
     return Model(f"{directory.parent.name}@{directory.name}", directory)
 
 
@@ -144,7 +144,7 @@ def zoo(tf: str | None = None):
     experiment, test AUROC; ``tf`` keeps one factor's models."""
     import pandas as pd
 
-    from .hub.zoo import list_models
+    from ..hub.zoo import list_models
 
     return pd.DataFrame([{"name": m["name"], "version": m["latest"], "tf": m["meta"].get("tf"),
                           "cell_line": m["meta"].get("cell_line"), "model": m["meta"].get("model"),
@@ -163,8 +163,8 @@ def train(model: str, data: str = "synthetic_ctcf", task: str = "discovery", bud
     """
     from dataclasses import replace
 
-    from .experiment.runs import run
-    from .train.training import BUDGETS
+    from ..experiment.runs import run
+    from ..train.training import BUDGETS
 
     if budget not in BUDGETS:
         raise BindregError(f"unknown budget {budget!r}; use one of {', '.join(BUDGETS)}")
@@ -179,8 +179,8 @@ def compare(models, data, out: Path | str, task: str = "discovery", budget: str 
     """``bindreg compare``: models x experiments, runs reused from ``runs``, report written to ``out``
     (report.md, report.html, figures); returns the report's summary (median AUC per model, findings).
     ``sizes=()`` skips the data-size study (the CLI's default runs it)."""
-    from .experiment.compare import compare as run_compare
-    from .train.training import BUDGETS
+    from ..experiment.compare import compare as run_compare
+    from ..train.training import BUDGETS
 
     if budget not in BUDGETS:
         raise BindregError(f"unknown budget {budget!r}; use one of {', '.join(BUDGETS)}")

@@ -8,8 +8,8 @@ is copied (the run store is never written), its card rewritten with the motif an
 sweep with ``--no-motifs`` skipped (``bindreg.experiment.cards``, reading the run's test split
 from the store named in its ``run.json``), bundled like ``bindreg publish`` bundles it, and
 added to a fresh zoo folder, which then replaces ``out``. Analysed copies are kept in ``work``
-and reused while the run is the same (its ``run.json`` ``created_at``), so a second build only
-analyses new runs.
+and reused while the run (its ``run.json`` ``created_at``) and the motif code
+(``bindreg.experiment.filters``) are the same, so a second build only analyses new runs.
 
 Names are what a biologist searches for: factor, cell line, model (``stat3-helas3-bindnet``,
 ``arid3a-k562-1layer-128motif``).
@@ -106,13 +106,13 @@ def analysed_copy(run_dir: Path, work: Path) -> Path:
     from ..experiment.cards import motif_sequences, write_card
 
     from ..core.fsutil import sha256_file, write_json_atomic
-    from ..experiment import cards
+    from ..experiment import filters
 
     run_dir = Path(run_dir)
     run = json.loads((run_dir / "run.json").read_text())
     target = Path(work) / run["dataset"] / run_dir.name
-    # The same run analysed by the same card code: reuse it (a change of either analyses it again).
-    stamp = {"created_at": run.get("created_at"), "cards_sha256": sha256_file(Path(cards.__file__))}
+    # The same run analysed by the same motif code: reuse it (a change of either analyses it again).
+    stamp = {"created_at": run.get("created_at"), "filters_sha256": sha256_file(Path(filters.__file__))}
     try:
         if json.loads((target / ANALYSED).read_text()) == stamp:
             return target
@@ -156,10 +156,10 @@ def build(runs: Path, out: Path, version: str = "v1.0.0", work: Path | None = No
     """Make the zoo folder ``out`` (replaced whole) from the runs under ``runs``; see the module docstring.
     ``progress(message)`` is called once per model."""
     from ..core.fsutil import atomic_directory
-    from . import zoo
-    from .bundle import build_bundle
+    from ..hub import zoo
+    from ..hub.bundle import build_bundle
 
-    from ..data.datasets import home
+    from ..core.fsutil import home
 
     work = Path(work) if work is not None else home() / "zoo-build"
     chosen, missing = select_runs(runs, wanted, seed, budget)

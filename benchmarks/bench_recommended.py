@@ -1,0 +1,127 @@
+"""Ablation of the recommended model (bindnet) on VALIDATION splits only.
+
+Each arm is trained on an experiment's training split and judged by its best validation AUROC;
+test splits are never read (the arm's network is not scored on them). Prints one row per arm and
+experiment, and writes the table as JSON lines.
+
+    python benchmarks/bench_recommended.py -d ../shared/data/zeng_md_stat3_helas3 --arms all -o ablation.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+from functools import partial
+
+import numpy as np
+
+from bindreg.host.catalog import Architecture, Recipe
+from bindreg.data.datasets import prepare
+from bindreg.train.devices import context
+from bindreg.train.recipe import train_recipe_setting
+from bindreg.data.store import split_codes
+from bindreg.train.training import load_splits
+
+
+def _strandnet(filters, width, hparams, rc=True, mean=True):
+    from bindreg.train.strandnet import StrandNet
+
+    return StrandNet(filters=filters, width=width, hidden=32, dropout=hparams.get("dropout", 0.2),
+                     fused=hparams.get("fused", False), strands=2 if rc else 1, mean=mean)
+
+
+BASE = Recipe(fused=True)
+ARMS = {
+    # name: (builder, recipe); "bindnet" is the registered model, each other arm changes one thing
+    "bindnet": (partial(_strandnet, 256, 11), BASE),
+    "no_fresh_negatives": (partial(_strandnet, 256, 11), replace(BASE, fresh_negatives=False)),
+    "no_mean_pool": (partial(_strandnet, 256, 11, mean=False), BASE),
+    "no_rc_sharing": (partial(_strandnet, 256, 11, rc=False), BASE),
+    "adadelta": (partial(_strandnet, 256, 11), replace(BASE, optimizer="adadelta",
+                                                       optimizer_params={"rho": 0.99, "epsilon": 1e-6})),
+    "filters_128_width_15": (partial(_strandnet, 128, 15), BASE),
+    "filters_128_width_24": (partial(_strandnet, 128, 24), BASE),
+    # the first arms measured, on 128 filters of width 15
+    "w15_no_fresh_negatives": (partial(_strandnet, 128, 15), replace(BASE, fresh_negatives=False)),
+    "w15_no_mean_pool": (partial(_strandnet, 128, 15, mean=False), BASE),
+    "w15_no_rc_sharing": (partial(_strandnet, 128, 15, rc=False), BASE),
+}
+
+
+def table(path: str) -> str:
+    """Markdown: validation AUROC per arm and experiment, and each arm's mean change against bindnet."""
+    rows = [json.loads(line) for line in open(path)]
+    data = list(dict.fromkeys(r["data"] for r in rows))
+    auc = {(r["arm"], r["data"]): r["valid_auroc"] for r in rows}
+    lines = ["| arm | " + " | ".join(data) + " | mean Δ vs bindnet |", "|---" * (len(data) + 2) + "|"]
+    for arm in [a for a in ARMS if any((a, d) in auc for d in data)]:
+        cells = [f"{auc[(arm, d)]:.4f}" if (arm, d) in auc else "—" for d in data]
+        deltas = [auc[(arm, d)] - auc[("bindnet", d)] for d in data if (arm, d) in auc and ("bindnet", d) in auc]
+        mean = "—" if arm == "bindnet" or not deltas else f"{np.mean(deltas):+.4f}"
+        lines.append(f"| {arm} | " + " | ".join(cells) + f" | {mean} |")
+    return "\n".join(lines)
+
+
+def ensemble(data: list[str], members: int, out: str, ctx) -> None:
+    """Validation AUROC of bindnet's members (seeds 0..members-1) and of their running mean."""
+    from bindreg.train.evaluation import binary_metrics
+
+    build, recipe = ARMS["bindnet"]
+    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
+    for path in data:
+        _, dataset = prepare(path, "discovery")
+        splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
+        del splits["test"]  # never looked at here
+        scores = []
+        for seed in range(members):
+            result = train_recipe_setting(architecture, recipe, {"dropout": 0.2}, splits, seed * 1000, ctx, True)
+            scores.append(splits["valid"].scores(result.net))
+            row = {"data": dataset.attrs["dataset"], "member_seed": seed,
+                   "member": round(result.best.metrics["auroc"], 4),
+                   "ensemble": round(binary_metrics(splits["valid"].labels, np.mean(scores, axis=0))["auroc"], 4)}
+            print(json.dumps(row), flush=True)
+            with open(out, "a") as handle:
+                handle.write(json.dumps(row) + "\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-d", "--data", action="append", required=True)
+    parser.add_argument("--arms", default="all")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("-o", "--out", default="ablation.jsonl")
+    parser.add_argument("--table", action="store_true", help="print the Markdown table of --out and stop")
+    parser.add_argument("--members", type=int, default=0,
+                        help="instead of arms: train bindnet from seeds 0..N-1 and print each member's and the "
+                             "running ensemble's validation AUROC")
+    args = parser.parse_args()
+    if args.table:
+        print(table(args.out))
+        return
+    arms = list(ARMS) if args.arms == "all" else args.arms.split(",")
+    ctx = context("cpu")
+    if args.members:
+        return ensemble(args.data, args.members, args.out, ctx)
+    for data in args.data:
+        _, dataset = prepare(data, "discovery")
+        splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
+        del splits["test"]  # never looked at here
+        for arm in arms:
+            build, recipe = ARMS[arm]
+            architecture = Architecture(arm, arm, build, space={"dropout": (0.2,)}, recipe=recipe)
+            tick = time.perf_counter()
+            result = train_recipe_setting(architecture, recipe, {"dropout": 0.2}, splits, args.seed * 1000, ctx,
+                                          reshuffle=recipe.fresh_negatives)
+            row = {"data": dataset.attrs["dataset"], "arm": arm, "seed": args.seed,
+                   "valid_auroc": round(result.best.metrics["auroc"], 4), "best_step": result.best.step,
+                   "minibatches": result.minibatches, "seconds": round(time.perf_counter() - tick, 1)}
+            print(json.dumps(row), flush=True)
+            with open(args.out, "a") as handle:
+                handle.write(json.dumps(row) + "\n")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

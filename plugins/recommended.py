@@ -1,0 +1,28 @@
+"""``bindnet``: bindreg's recommended network, trained by its own recipe (docs/recommended.md).
+
+A strand-symmetric convolution (each filter also scans the other strand), global max and mean
+pooling, Adam, fresh dinucleotide-shuffled negatives every epoch, early stopping on validation
+AUROC, and the mean of two such networks trained from different seeds. Every choice was made on
+validation splits (benchmarks/bench_recommended.py).
+"""
+
+import bindreg
+from bindreg.catalog import Architecture, Recipe
+
+SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
+
+
+def _build(hparams):
+    from bindreg.train.strandnet import StrandNet  # MXNet only when a network is built
+
+    return StrandNet(filters=hparams["filters"], width=hparams["width"], hidden=hparams["hidden"],
+                     dropout=hparams["dropout"], fused=hparams.get("fused", False))
+
+
+@bindreg.hookimpl
+def register_architectures(register):
+    register(Architecture(
+        "bindnet",
+        "recommended: 256 strand-shared filters of width 11, max + mean pooling, Adam, fresh "
+        "shuffled negatives every epoch, early stopping on validation AUROC, ensemble of 2",
+        _build, space=SPACE, recipe=Recipe(fused=True, ensemble=2), recommended=True))

@@ -1,0 +1,127 @@
+"""Report sections beyond the paper's: how the recommended model stands against every other model,
+how much results move between seeds, and where the sweep's compute went.
+
+``results`` are ``compare.execute``'s dicts (``metrics``, ``run``, ``directory``); only full-size
+runs count (no data-size runs).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+
+def _full_size(results: list[dict]):
+    return [r for r in results if r["run"].get("train_size") is None]
+
+
+def auc_by_seed(results: list[dict]) -> dict[str, dict[int, dict[str, float]]]:
+    """``{model: {seed: {experiment: test AUROC}}}`` of the full-size runs."""
+    table: dict = defaultdict(lambda: defaultdict(dict))
+    for r in _full_size(results):
+        m = r["metrics"]
+        table[m["model"]][int(r["run"].get("seed", 0))][m["dataset"]] = m["test"]["auroc"]
+    return table
+
+
+def versus(results: list[dict], model: str, others: list[str], seed: int = 0) -> list[dict]:
+    """``model`` against each other model on the experiments both ran at ``seed``: median paired AUROC
+    difference, wins (strictly higher AUROC), and the two-sided Wilcoxon signed-rank p."""
+    from scipy.stats import wilcoxon
+
+    table = auc_by_seed(results)
+    mine = table.get(model, {}).get(seed, {})
+    rows = []
+    for other in others:
+        theirs = table.get(other, {}).get(seed, {})
+        shared = sorted(set(mine) & set(theirs))
+        if other == model or not shared:
+            continue
+        diff = np.array([mine[e] - theirs[e] for e in shared])
+        p = float(wilcoxon(diff).pvalue) if np.any(diff != 0) else None
+        rows.append({"other": other, "n": len(shared), "median_difference": float(np.median(diff)),
+                     "wins": int((diff > 0).sum()), "wilcoxon_p": p,
+                     "median_model": float(np.median([mine[e] for e in shared])),
+                     "median_other": float(np.median([theirs[e] for e in shared]))})
+    return rows
+
+
+def seed_spread(results: list[dict]) -> list[dict]:
+    """For each model run at two or more seeds: its median AUROC at each seed (over the experiments
+    every seed ran) and the median, over experiments, of the range (max - min) across seeds."""
+    rows = []
+    for model, by_seed in auc_by_seed(results).items():
+        if len(by_seed) < 2:
+            continue
+        seeds = sorted(by_seed)
+        shared = sorted(set.intersection(*(set(by_seed[s]) for s in seeds)))
+        if not shared:
+            continue
+        values = np.array([[by_seed[s][e] for e in shared] for s in seeds])
+        rows.append({"model": model, "seeds": seeds, "n": len(shared),
+                     "median_per_seed": [float(np.median(v)) for v in values],
+                     "median_of_seed_means": float(np.median(values.mean(axis=0))),
+                     "median_range": float(np.median(values.max(axis=0) - values.min(axis=0))),
+                     "max_range": float(np.max(values.max(axis=0) - values.min(axis=0)))})
+    return rows
+
+
+def compute(results: list[dict]) -> dict:
+    """Wall seconds of every run (as each run measured itself), in total and per model."""
+    per_model: dict = defaultdict(lambda: {"runs": 0, "seconds": 0.0, "train_seconds": 0.0})
+    for r in results:
+        m = r["metrics"]
+        wall = m.get("wall_seconds", {})
+        row = per_model[m["model"] + ("" if r["run"].get("train_size") is None else " (data-size)")]
+        row["runs"] += 1
+        row["seconds"] += float(wall.get("total", 0.0))
+        row["train_seconds"] += float(wall.get("search", 0.0)) + float(wall.get("train", 0.0))
+    total = sum(v["seconds"] for v in per_model.values())
+    return {"total_seconds": total, "per_model": dict(sorted(per_model.items(), key=lambda kv: -kv[1]["seconds"]))}
+
+
+def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost: dict, md_table) -> str:
+    """The three sections as Markdown (``md_table(header, rows)`` from the report)."""
+    parts = []
+    if recommended and rows:
+        parts.append(f"## The recommended model ({recommended}) against every other model\n\n"
+                     "Test AUROC at seed 0 on the experiments both ran; wins = experiments where "
+                     f"{recommended} is higher; two-sided Wilcoxon signed-rank p on the paired differences.\n\n"
+                     + md_table(["model", "n", f"median {recommended}", "median model", "median Δ", "wins",
+                                 "Wilcoxon p"],
+                                [[r["other"], r["n"], f"{r['median_model']:.4f}", f"{r['median_other']:.4f}",
+                                  f"{r['median_difference']:+.4f}", f"{r['wins']}/{r['n']}",
+                                  "-" if r["wilcoxon_p"] is None else f"{r['wilcoxon_p']:.3g}"] for r in rows]))
+    if spread:
+        parts.append("## Seeds\n\nThe same runs at other seeds (initialisation, dropout, minibatch order; the "
+                     "data split is fixed). Range = max − min test AUROC of an experiment across seeds.\n\n"
+                     + md_table(["model", "seeds", "n", "median AUROC per seed", "median of seed means",
+                                 "median range", "largest range"],
+                                [[r["model"], ",".join(map(str, r["seeds"])), r["n"],
+                                  " / ".join(f"{v:.4f}" for v in r["median_per_seed"]),
+                                  f"{r['median_of_seed_means']:.4f}", f"{r['median_range']:.4f}",
+                                  f"{r['max_range']:.4f}"] for r in spread]))
+    if cost["per_model"]:
+        parts.append(f"## Compute\n\n{len(cost['per_model'])} kinds of run, {cost['total_seconds'] / 3600:.2f} "
+                     "hours of run wall time in all (each run's own clock; runs on parallel workers overlap, "
+                     "so this is worker time, not elapsed time).\n\n"
+                     + md_table(["model", "runs", "hours", "of which training", "share"],
+                                [[m, v["runs"], f"{v['seconds'] / 3600:.2f}", f"{v['train_seconds'] / 3600:.2f}",
+                                  f"{100 * v['seconds'] / max(cost['total_seconds'], 1e-9):.0f}%"]
+                                 for m, v in cost["per_model"].items()]))
+    return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def missing_markdown(missing: list[dict], md_table) -> str:
+    """What the plan asked for but the run store does not hold yet (``compare --finished-only``)."""
+    if not missing:
+        return ""
+    counts: dict = defaultdict(int)
+    for job in missing:
+        kind = "full size" if job["train_size"] is None else "data-size"
+        counts[(job["model"], job["seed"], kind)] += 1
+    return ("\n## Not run yet\n\nThese planned runs were not finished when this report was written; every table "
+            "above uses the finished runs only (so a model's n can be below the number of experiments).\n\n"
+            + md_table(["model", "seed", "kind", "runs missing"],
+                       [[m, s, k, n] for (m, s, k), n in sorted(counts.items(), key=lambda kv: str(kv[0]))]) + "\n")

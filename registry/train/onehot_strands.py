@@ -1,0 +1,194 @@
+"""The first layer of ``bindnet`` as one fused CPU operator: a convolution over one-hot DNA on both
+strands with shared (reverse-complemented) weights, pooled per filter into the global max and the
+global mean of its rectified output.
+
+Why we wrote our own: the same reason as ``bindreg.onehot_conv`` (docs/training-speed.md). MXNet's
+MKL-DNN convolution of 128 filters over both strands costs ~20 ms a training step on 2 cores,
+and the mean pooling's backward is dense. On one-hot input a convolution position is a sum of
+``k`` weight rows (a gather), so this operator never multiplies, never materialises the
+``(N, 2, F, P)`` convolution output and keeps only a bit mask of the positive positions for the
+mean's backward. It serves training only; exported models compute the same function with
+MXNet's Convolution (``bindreg.strandnet``).
+
+``nd/sym.Custom(data (N,4,1,L), weight (F,4,1,k), bias (F,), kernel=k, strands=2, op_type=OP_TYPE)``
+-> ``(N, 2, F)``: row 0 the max over both strands and all ``P = L - k + 1`` positions of the
+convolution (before ReLU: ReLU commutes with max), row 1 the mean over both strands and all
+positions of ``relu(convolution)``; ``strands=1`` scans the given strand only. The input must be one-hot or all-zero (N) per column; the
+trainer checks that before choosing this operator.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numba
+import numpy as np
+from mxnet import operator
+from numba import njit, prange
+
+from .onehot_conv import ALL_ZERO, _codes, _host_view, _pair_weights, _store, default_threads
+
+OP_TYPE = "bindreg_onehot_strands_maxmean"
+
+
+@njit(parallel=True, cache=True)
+def _both_strands(codes):
+    """``(N, L)`` base codes -> ``(N, 2, L)``: the sequence and its reverse complement (N stays N)."""
+    count, length = codes.shape
+    both = np.empty((count, 2, length), np.int8)
+    for n in prange(count):
+        for p in range(length):
+            code = codes[n, p]
+            both[n, 0, p] = code
+            rc = codes[n, length - 1 - p]
+            both[n, 1, p] = 3 - rc if rc < ALL_ZERO else ALL_ZERO
+    return both
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _forward(both, w, b, strands, out, winner, positive):
+    """``out[n, 0, f]`` max of the convolution over strands and positions (``winner`` = strand * P + p),
+    ``out[n, 1, f]`` mean of its ReLU; ``positive[n, s, p, f]`` 1 where the convolution is > 0."""
+    count, _, length = both.shape
+    k, _, filters = w.shape
+    positions = length - k + 1
+    pairs = _pair_weights(w)
+    scale = np.float32(1.0 / (strands * positions))
+    for n in prange(count):
+        acc = np.empty(filters, np.float32)
+        best = np.full(filters, -np.inf, np.float32)
+        where = np.zeros(filters, np.int32)
+        total = np.zeros(filters, np.float32)
+        pair_codes = np.empty(length - 1, np.int16)
+        for s in range(strands):
+            for p in range(length - 1):
+                pair_codes[p] = both[n, s, p] * 5 + both[n, s, p + 1]
+            for p in range(positions):
+                acc[:] = b
+                for jj in range(k // 2):
+                    row = pairs[jj, pair_codes[p + 2 * jj]]
+                    for f in range(filters):
+                        acc[f] += row[f]
+                if k % 2:
+                    row = w[k - 1, both[n, s, p + k - 1]]
+                    for f in range(filters):
+                        acc[f] += row[f]
+                for f in range(filters):
+                    value = acc[f]
+                    if value > best[f]:
+                        best[f] = value
+                        where[f] = s * positions + p
+                    if value > 0:
+                        total[f] += value
+                        positive[n, s, p, f] = 1
+                    else:
+                        positive[n, s, p, f] = 0
+        for f in range(filters):
+            out[n, 0, f] = best[f]
+            out[n, 1, f] = total[f] * scale
+            winner[n, f] = where[f]
+
+
+@njit(parallel=True, fastmath=True, cache=True)
+def _backward(both, g, winner, strands, positive, dw, db):
+    """Weight gradient: the max's gradient to its winning window, the mean's to every window whose
+    convolution was positive, each as ``dw[j, base at p + j, f] += g`` (row ALL_ZERO: N, dropped)."""
+    count, _, length = both.shape
+    k, _, filters = dw.shape
+    positions = length - k + 1
+    scale = np.float32(1.0 / (strands * positions))
+    for j in prange(k):  # row j of dw belongs to one thread
+        grad = np.empty(filters, np.float32)
+        for n in range(count):
+            for f in range(filters):
+                grad[f] = g[n, 1, f] * scale
+            for s in range(strands):
+                for p in range(positions):
+                    row = dw[j, both[n, s, p + j]]
+                    mask = positive[n, s, p]
+                    for f in range(filters):
+                        row[f] += grad[f] * mask[f]
+            for f in range(filters):
+                at = winner[n, f]
+                s, p = at // positions, at % positions
+                dw[j, both[n, s, p + j], f] += g[n, 0, f]
+    for n in range(count):  # bias: every counted window adds its gradient once
+        for f in range(filters):
+            counted = 0
+            for s in range(strands):
+                for p in range(positions):
+                    counted += positive[n, s, p, f]
+            db[f] += g[n, 0, f] + g[n, 1, f] * scale * counted
+
+
+class _StrandsMaxMean(operator.CustomOp):
+    def __init__(self, strands: int, threads: int):
+        super().__init__()
+        self._strands, self._threads, self._saved = strands, threads, None
+
+    def forward(self, is_train, req, in_data, out_data, aux):
+        with _ONE_KERNEL_AT_A_TIME:
+            numba.set_num_threads(self._threads)  # per calling thread: MXNet's custom-op worker
+            x = _host_view(in_data[0])[:, :, 0, :]
+            weight = _host_view(in_data[1])  # (F, 4, 1, k)
+            filters, _, _, kernel = weight.shape
+            w = np.zeros((kernel, 5, filters), np.float32)
+            w[:, :4] = weight[:, :, 0, :].transpose(2, 1, 0)
+            codes = _codes(x)
+            if codes.min() < 0:
+                raise ValueError(f"{OP_TYPE} takes one-hot or all-zero (N) columns only")
+            both = _both_strands(codes)
+            count, _, length = both.shape
+            out = np.empty(out_data[0].shape, np.float32)
+            winner = np.empty((count, filters), np.int32)
+            positive = np.empty((count, self._strands, length - kernel + 1, filters), np.uint8)
+            _forward(both, w, _host_view(in_data[2]), self._strands, out, winner, positive)
+            self._saved = (both, winner, positive, kernel) if is_train else None
+            _store(out_data[0], req[0], out)
+
+    def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
+        with _ONE_KERNEL_AT_A_TIME:
+            numba.set_num_threads(self._threads)
+            both, winner, positive, kernel = self._saved
+            g = _host_view(out_grad[0])
+            dw = np.zeros((kernel, 5, g.shape[2]), np.float32)
+            db = np.zeros(g.shape[2], np.float32)
+            _backward(both, g, winner, self._strands, positive, dw, db)
+            _store(in_grad[1], req[1], dw[:, :4].transpose(2, 1, 0)[:, :, None, :])
+            _store(in_grad[2], req[2], db)
+            if req[0] not in ("null", "add"):
+                _host_view(in_grad[0])[...] = 0
+
+
+# As in onehot_conv: two parallel numba launches from MXNet's custom-op threads must not overlap.
+_ONE_KERNEL_AT_A_TIME = threading.Lock()
+
+
+@operator.register(OP_TYPE)
+class _StrandsMaxMeanProp(operator.CustomOpProp):
+    def __init__(self, kernel, strands=2):
+        super().__init__(need_top_grad=True)
+        self._kernel, self._strands = int(kernel), int(strands)
+        self._threads = default_threads()
+
+    def list_arguments(self):
+        return ["data", "weight", "bias"]
+
+    def infer_shape(self, in_shape):
+        return in_shape, [(in_shape[0][0], 2, in_shape[1][0])], []
+
+    def declare_backward_dependency(self, out_grad, in_data, out_data):
+        return [out_grad[0], out_data[0]]  # the output orders backward after its forward (onehot_conv)
+
+    def create_operator(self, ctx, shapes, dtypes):
+        return _StrandsMaxMean(self._strands, self._threads)
+
+
+def warm_up() -> None:
+    """Compile the kernels once (numba caches them on disk)."""
+    both = _both_strands(np.zeros((1, 30), np.int8))
+    w = np.zeros((5, 5, 16), np.float32)
+    out, winner = np.empty((1, 2, 16), np.float32), np.empty((1, 16), np.int32)
+    positive = np.empty((1, 2, 26, 16), np.uint8)
+    _forward(both, w, np.zeros(16, np.float32), 2, out, winner, positive)
+    _backward(both, out, winner, 2, positive, w, np.zeros(16, np.float32))

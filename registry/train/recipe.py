@@ -1,0 +1,198 @@
+"""Training by an architecture's own recipe, for networks that do not follow the paper's protocol.
+
+The paper trains every network the same way (AdaDelta, a 30-setting search, 5,000 minibatches of
+final training, model selection by validation accuracy). An architecture that declares a
+``Recipe`` (``bindreg.catalog``) is trained here instead:
+
+1. each of ``recipe.settings`` settings drawn from the architecture's space is trained by epochs
+   with the recipe's optimiser; in discovery, every epoch pairs the training positives with fresh
+   dinucleotide shuffles of them, so the network cannot memorise one fixed set of negatives;
+2. after each epoch the validation AUROC is measured; the learning rate is halved after
+   ``decay_after`` epochs without a better one and training stops after ``patience`` (or at
+   ``epochs`` / ``max_minibatches``); the best epoch's weights are kept;
+3. the setting with the best validation AUROC is the model; with ``recipe.ensemble = K`` it is
+   trained K - 1 more times from other seeds and the model is the mean of the K members'
+   P(bound) (``Ensemble``, one exported graph); it is tested once on the test split.
+
+Only validation data choose anything: epochs, learning-rate steps and the setting.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import mxnet as mx
+import numpy as np
+from dinuc_shuf import shuffle
+from mxnet import autograd, gluon, nd
+from mxnet.gluon import HybridBlock
+
+from ..core.errors import BindregError
+from ..host.catalog import Architecture, Recipe
+from .evaluation import binary_metrics
+from ..host.hparams import sample_settings
+from .splits import check_enough_for_a_minibatch
+from .training import Checkpoint, Protocol, ProtocolResult, SettingResult, build_network
+
+
+def scaled(recipe: Recipe, protocol: Protocol) -> Recipe:
+    """The recipe at a reduced budget: epochs and minibatches in proportion to the protocol's final
+    training (the paper's 5,000 minibatches = the whole recipe)."""
+    share = min(1.0, protocol.train_minibatches / 5000)
+    if share >= 1.0:
+        return recipe
+    return replace(recipe, epochs=max(1, round(recipe.epochs * share)),
+                   max_minibatches=max(1, round(recipe.max_minibatches * share)),
+                   settings=1 if protocol.settings < 6 else recipe.settings,
+                   ensemble=1 if protocol.settings < 6 else recipe.ensemble)
+
+
+def fresh_negatives(positives: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Dinucleotide shuffles of ``positives: (n, 4, L)`` uint8 one-hot (N = all-zero column), as
+    ``(n, 4, L)`` uint8; N is shuffled as a fifth letter so every dinucleotide count is kept."""
+    five = np.concatenate([positives, 1 - positives.sum(axis=1, keepdims=True, dtype=np.uint8)], axis=1)
+    shuffled = shuffle(five.transpose(0, 2, 1), rng=rng, verify=False)  # (n, L, 5)
+    return np.ascontiguousarray(shuffled[:, :, :4].transpose(0, 2, 1))
+
+
+def _epochs(train, recipe: Recipe, rng: np.random.Generator, reshuffle: bool, ctx):
+    """Each epoch's ``(x, y)`` NDArrays, in a fresh random order."""
+    x = train.x.asnumpy()[:, :, 0, :].astype(np.uint8)
+    labels = train.labels.astype(np.float32)
+    positives = x[labels == 1]
+    while True:
+        if reshuffle:
+            epoch_x = np.concatenate([positives, fresh_negatives(positives, rng)])
+            epoch_y = np.repeat(np.float32([1, 0]), len(positives))
+        else:
+            epoch_x, epoch_y = x, labels
+        order = rng.permutation(len(epoch_y))
+        yield (nd.array(epoch_x[order][:, :, None, :], ctx=ctx, dtype="float32"),
+               nd.array(epoch_y[order], ctx=ctx, dtype="float32"))
+
+
+def _twin(net, architecture: Architecture, hparams: dict, input_length: int, seed: int, ctx):
+    """The exportable (unfused) network with ``net``'s weights."""
+    twin = build_network(architecture, {**hparams, "fused": False}, input_length, seed, ctx)
+    source = {name.split("_", 1)[1]: p for name, p in net.collect_params().items()}
+    for name, param in twin.collect_params().items():
+        param.set_data(source[name.split("_", 1)[1]].data())
+    return twin
+
+
+def train_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: dict, splits: dict, seed: int,
+                         ctx, reshuffle: bool, on_step=None) -> SettingResult:
+    """Train one setting by the recipe; ``final.net`` is the exportable network at its best epoch."""
+    train, valid = splits["train"], splits["valid"]
+    check_enough_for_a_minibatch(train, recipe.batch_size)
+    fused = recipe.fused and ctx.device_type == "cpu"
+    net = build_network(architecture, {**hparams, "fused": fused}, train.input_length, seed, ctx)
+    trainer = gluon.Trainer(net.collect_params(), recipe.optimizer, dict(recipe.optimizer_params))
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    epochs = _epochs(train, recipe, np.random.default_rng(seed), reshuffle, ctx)
+    curve, best, params = [], None, {}
+    step, since_best, validation_seconds = 0, 0, 0.0
+    started = time.perf_counter()
+    for _ in range(recipe.epochs):
+        x, y = next(epochs)
+        for start in range(0, len(y) // recipe.batch_size * recipe.batch_size, recipe.batch_size):
+            with autograd.record():
+                loss = loss_fn(net(x[start:start + recipe.batch_size]), y[start:start + recipe.batch_size])
+            loss.backward()
+            trainer.step(recipe.batch_size)
+            step += 1
+            if on_step is not None:
+                on_step(step)
+            if step >= recipe.max_minibatches:
+                break
+        nd.waitall()
+        tick = time.perf_counter()
+        checkpoint = Checkpoint(step, binary_metrics(valid.labels, valid.scores(net)))
+        curve.append(checkpoint)
+        if best is None or (checkpoint.metrics["auroc"], -checkpoint.metrics["loss"]) > \
+                (best.metrics["auroc"], -best.metrics["loss"]):
+            best, since_best = checkpoint, 0
+            params = {name: p.data().copy() for name, p in net.collect_params().items()}
+        else:
+            since_best += 1
+            if since_best % recipe.decay_after == 0:
+                trainer.set_learning_rate(trainer.learning_rate * recipe.decay)
+        validation_seconds += time.perf_counter() - tick
+        if since_best >= recipe.patience or step >= recipe.max_minibatches:
+            break
+    total = time.perf_counter() - started
+    if on_step is not None and step < recipe.max_minibatches:
+        on_step(recipe.max_minibatches)  # stopped early: close the bar
+    for name, param in net.collect_params().items():
+        param.set_data(params[name])
+    exported = _twin(net, architecture, hparams, train.input_length, seed, ctx) if fused else net
+    return SettingResult(dict(hparams), seed, curve, best, exported,
+                         {name: p.data().copy() for name, p in exported.collect_params().items()},
+                         train_seconds=total - validation_seconds, validation_seconds=validation_seconds,
+                         minibatches=step)
+
+
+class Ensemble(HybridBlock):
+    """The mean of its members' P(bound), as two logits ``log(1 - p), log(p)`` (softmax gives back p).
+
+    ``(N, 4, 1, L)`` [+ ``lengths (N,)``] -> ``(N, 2)``; exports to ONNX like its members."""
+
+    def __init__(self, members: list, **kwargs):
+        super().__init__(**kwargs)
+        self._count = len(members)
+        for index, member in enumerate(members):
+            self.register_child(member, f"member{index}")
+
+    def hybrid_forward(self, F, x, lengths=None):
+        inputs = (x,) if lengths is None else (x, lengths)
+        total = None
+        for member in self._children.values():
+            probability = F.softmax(member(*inputs), axis=1)
+            total = probability if total is None else total + probability
+        return F.log(F.clip(total / self._count, 1e-12, 1.0))
+
+
+def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx,
+               progress=None, task: str = "discovery") -> ProtocolResult:
+    """Search the recipe's settings, keep the best by validation AUROC, add ``recipe.ensemble - 1``
+    more members of that setting (other seeds), test the mean of their P(bound) once."""
+    if not all(hasattr(split, "x") for split in splits.values()) or getattr(splits["train"], "any_length", False):
+        raise BindregError(f"{architecture.name} trains by its own recipe on fixed-length sequences held in memory; "
+                           "drop --stream and --any-length (or pick a paper model, see `bindreg models`)")
+    recipe = scaled(architecture.recipe, protocol)
+    reshuffle = recipe.fresh_negatives and task == "discovery"
+    settings = sample_settings(architecture.space, recipe.settings, seed)
+    tick = time.perf_counter()
+    search = []
+    total = len(settings) + recipe.ensemble - 1
+    for index, hparams in enumerate(settings):
+        bar = progress(f"train {index + 1}/{total}", recipe.max_minibatches) if progress else None
+        search.append(train_recipe_setting(architecture, recipe, hparams, splits, seed * 1000 + index, ctx,
+                                           reshuffle, bar))
+    chosen = max(range(len(search)), key=lambda i: (search[i].best.metrics["auroc"], -i))
+    final = search[chosen]
+    if recipe.ensemble > 1:
+        members = [final]
+        for extra in range(1, recipe.ensemble):
+            bar = progress(f"train {len(settings) + extra}/{total}", recipe.max_minibatches) if progress else None
+            members.append(train_recipe_setting(architecture, recipe, final.hparams, splits,
+                                                seed * 1000 + 500 + extra, ctx, reshuffle, bar))
+        net = Ensemble([m.net for m in members])
+        net.hybridize(static_alloc=True, static_shape=True)
+        valid = splits["valid"]
+        best = Checkpoint(final.best.step, binary_metrics(valid.labels, valid.scores(net)))
+        final = SettingResult(dict(final.hparams), final.seed, final.curve, best, net,
+                              {name: p.data().copy() for name, p in net.collect_params().items()},
+                              train_seconds=sum(m.train_seconds for m in members),
+                              validation_seconds=sum(m.validation_seconds for m in members),
+                              minibatches=sum(m.minibatches for m in members))
+    train_seconds = time.perf_counter() - tick
+    tick = time.perf_counter()
+    scores = splits["test"].scores(final.net)
+    test_metrics = binary_metrics(splits["test"].labels, scores)
+    wall = {"search": 0.0, "train": train_seconds, "test": time.perf_counter() - tick}
+    note = (f"recipe: {recipe.optimizer}, {len(settings)} setting(s) trained to the best validation AUROC"
+            + (f", an ensemble of {recipe.ensemble}" if recipe.ensemble > 1 else "")
+            + (", fresh negatives every epoch" if reshuffle else ""))
+    return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note)

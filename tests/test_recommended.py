@@ -1,0 +1,111 @@
+"""The recommended model: its fused strands kernel equals MXNet's ops, its recipe trains, chooses on
+validation only, exports, and is what `bindreg run` trains without --model."""
+
+from __future__ import annotations
+
+import json
+
+import mxnet as mx
+import numpy as np
+import pytest
+from mxnet import autograd, gluon, nd
+
+from bindreg.experiment.compare import plan
+from bindreg.train.export import export_onnx
+from bindreg.host.plugins import get_registry
+from bindreg.train.recipe import fresh_negatives
+from bindreg.train.strandnet import StrandNet
+from bindreg.train.training import BUDGETS
+
+from conftest import bindreg_cli
+
+
+def _one_hot(count: int, length: int = 101, seed: int = 0, with_n: bool = True) -> nd.NDArray:
+    codes = np.random.default_rng(seed).integers(0, 5 if with_n else 4, size=(count, length))
+    x = np.zeros((count, 4, 1, length), np.float32)
+    for base in range(4):
+        x[:, base, 0, :] = codes == base
+    return nd.array(x)
+
+
+@pytest.mark.parametrize("strands", [2, 1])
+def test_fused_kernel_equals_mxnet_convolution_values_and_gradients(strands):
+    """Max and mean over both strands (N columns included): outputs and every gradient to 1e-4 relative."""
+    x, y = _one_hot(48), nd.array(np.random.default_rng(1).integers(0, 2, 48))
+    weight = nd.array(np.random.default_rng(2).standard_normal((24, 4, 1, 15)).astype(np.float32) * 0.3)
+    results, dense = [], {}
+    for fused in (False, True):
+        net = StrandNet(filters=24, width=15, dropout=0.0, fused=fused, strands=strands, prefix="s_")
+        net.initialize(mx.init.Xavier())
+        net(x)
+        net.weight.set_data(weight)
+        for name, param in net.collect_params().items():
+            if "dense" in name:
+                param.set_data(dense.setdefault(name, param.data().copy()))
+        net.hybridize()
+        with autograd.record():
+            out = net(x)
+            loss = gluon.loss.SoftmaxCrossEntropyLoss()(out, y)
+        loss.backward()
+        results.append([out.asnumpy(), net.weight.grad().asnumpy(), net.bias.grad().asnumpy(),
+                        net.hidden.weight.grad().asnumpy()])
+    for unfused, fused in zip(*results):
+        np.testing.assert_allclose(fused, unfused, rtol=1e-4, atol=1e-4 * np.abs(unfused).max())
+
+
+def test_scores_are_the_same_on_both_strands():
+    net = StrandNet(filters=8, width=11)
+    net.initialize(mx.init.Xavier())
+    x = _one_hot(10, with_n=False)
+    rc = nd.flip(nd.flip(x, axis=1), axis=3)
+    np.testing.assert_allclose(net(x).asnumpy(), net(rc).asnumpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_fresh_negatives_keep_dinucleotide_counts_and_n():
+    positives = _one_hot(20, length=60).asnumpy()[:, :, 0, :].astype(np.uint8)
+    shuffled = fresh_negatives(positives, np.random.default_rng(0))
+    assert shuffled.shape == positives.shape and shuffled.dtype == np.uint8
+    assert not np.array_equal(shuffled, positives)
+
+    def dinucleotides(onehot):
+        codes = np.where(onehot.sum(axis=1) == 0, 4, onehot.argmax(axis=1))
+        return np.sort(codes[:, :-1] * 5 + codes[:, 1:], axis=1)
+
+    np.testing.assert_array_equal(dinucleotides(shuffled), dinucleotides(positives))
+
+
+def test_registered_as_recommended_with_its_own_recipe():
+    registry = get_registry()
+    assert registry.recommended() == "bindnet"
+    architecture = registry.architectures.get("bindnet")
+    assert architecture.recipe is not None and architecture.recipe.optimizer == "adam"
+
+
+def test_recipe_is_part_of_the_compare_key_and_paper_models_keep_theirs(zeng_files, tmp_path):
+    jobs = {job.model: job.key for job in plan(["bindnet", "1layer"], [str(zeng_files)], "discovery",
+                                                BUDGETS["smoke"], str(tmp_path), sizes=())}
+    # 1layer's key is the one every earlier sweep wrote (no recipe in its settings).
+    assert len(set(jobs.values())) == 2
+
+
+def test_run_without_model_trains_the_recommended_model_and_exports_it(zeng_files, tmp_path):
+    result = bindreg_cli("run", "--data", str(zeng_files), "--budget", "demo", "--runs", str(tmp_path), "-q")
+    directory = tmp_path / "toy_experiment" / "discovery" / "bindnet-seed0"
+    metrics = json.loads((directory / "metrics.json").read_text())
+    assert metrics["model"] == "bindnet" and metrics["search"]["mode"] == "recipe"
+    assert metrics["test"]["auroc"] > 0.9, result.stdout  # a planted 18-mer: easy
+    assert metrics["seconds_per_500k_samples"] > 0 and (directory / "model-symbol.json").exists()
+    # The exported (unfused) network scores the test sequences as the run's fused network did, on both engines.
+    records = [line.split() for line in (zeng_files / "test.data").read_text().splitlines()[:20]]
+    fasta = tmp_path / "test.fa"
+    fasta.write_text("".join(f"{name}\n{sequence}\n" for name, sequence, _ in records))
+    expected = dict(line.split(",")[0::2] for line in (directory / "test_predictions.csv").read_text().splitlines()[1:])
+    export_onnx(directory / "model-symbol.json", directory / "model-0000.params", 101, directory / "model.onnx")
+    for engine in ("mxnet", "onnxruntime"):
+        bindreg_cli("predict", str(directory), str(fasta), "--engine", engine, "-o", str(tmp_path / f"{engine}.tsv"))
+        rows = [line.split("\t") for line in (tmp_path / f"{engine}.tsv").read_text().splitlines()
+                if not line.startswith(("#", "name"))]
+        assert len(rows) == 20
+        for name, score in rows:
+            assert abs(float(score) - float(expected[name.lstrip(">")])) < 1e-4, (engine, name)
+
