@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 
 
@@ -15,6 +17,7 @@ def python_blocks(text: str) -> list[str]:
     return re.findall(r"^```python\n(.*?)^```", text, flags=re.S | re.M)
 
 
+@pytest.mark.slow  # trains and compares (smoke budget)
 def test_api_doc_examples_run(tmp_path):
     blocks = python_blocks(DOC.read_text())
     assert len(blocks) >= 5
@@ -32,8 +35,6 @@ def test_import_bindreg_imports_no_mxnet():
 
 
 def test_sequences_with_other_letters_are_one_clear_error(tmp_path):
-    import pytest
-
     from bindreg import api
     from bindreg.core.errors import BindregError
 

@@ -15,6 +15,8 @@ from bindreg.api.zoo_build import build, select_runs, zoo_name
 
 from conftest import bindreg_cli, random_sequences
 
+pytestmark = pytest.mark.slow  # trains and publishes (the `published` fixture), pulls every shipped model
+
 
 @pytest.fixture(scope="module")
 def run_store(published, tmp_path_factory):
