@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -115,3 +116,70 @@ def published(tmp_path_factory):
     result = bindreg_cli("publish", str(run_dir), "--repo", str(registry), "--stage", "prod", cwd=project)
     return {"base": base, "project": project, "registry": registry, "remote": base / "remote", "run": run_dir,
             "name": "1layer-toy-experiment", "publish_output": result.stdout}
+
+
+def tiny_model(folder: Path, length: int = 101, seed: int = 0) -> Path:
+    """A run-like directory holding a real, untrained MXNet ``1layer`` network exported for ``length``
+    bp (``model-symbol.json``, ``model-0000.params``, ``run.json``): what predict, score-variants and
+    mutagenesis read, made in about a second."""
+    import mxnet as mx
+
+    from bindreg.host.plugins import get_registry
+    from bindreg.train.tracing import retrace_fixed_length
+
+    folder.mkdir(parents=True, exist_ok=True)
+    mx.random.seed(seed)
+    net = get_registry().architectures.get("1layer").build({"dropout": 0.5, "rho": 0.9, "epsilon": 1e-6})
+    net.initialize(mx.init.Xavier())
+    retrace_fixed_length(net, length).export(str(folder / "model"))
+    (folder / "run.json").write_text(f'{{"sequence_length": {length}, "model": "1layer"}}\n')
+    return folder
+
+
+def invoke(*args: str):
+    """Run the bindreg CLI in this process (``typer.testing.CliRunner``): no interpreter or MXNet start-up."""
+    from typer.testing import CliRunner
+
+    from bindreg.cli import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def assert_one_line_error(result, *needles: str) -> str:
+    """Exit status 1, no traceback, stderr exactly one line 'Error: ...' holding every needle."""
+    assert result.exit_code == 1, (result.exit_code, result.output, result.exception)
+    assert isinstance(result.exception, SystemExit), repr(result.exception)
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+    return lines[0]
+
+
+def exported_model(folder: Path, architecture: str, seed: int = 0, length: int = 101, onnx: bool = False) -> Path:
+    """A real Gluon network of ``architecture`` with random weights, exported like a run directory
+    (with ``onnx``: and ``model.onnx`` of batch 64, like a bundle)."""
+    import mxnet as mx
+
+    from bindreg.host.plugins import get_registry
+
+    mx.random.seed(seed)
+    net = get_registry().architectures.get(architecture).build({"dropout": 0.5, "hidden": True})
+    net.initialize(mx.init.Normal(0.3), ctx=mx.cpu())
+    net.hybridize()
+    net(mx.nd.zeros((1, 4, 1, length)))
+    folder.mkdir(parents=True, exist_ok=True)
+    # Non-zero biases, so that a bias left out would show.
+    for param in net.collect_params().values():
+        if param.name.endswith("bias"):
+            param.set_data(mx.nd.random.normal(0, 0.3, shape=param.shape))
+    net(mx.nd.zeros((1, 4, 1, length)))
+    net.export(str(folder / "model"))
+    info = {"input_length": length, "model": architecture}
+    if onnx:
+        from bindreg.train.export import export_onnx
+
+        export_onnx(folder / "model-symbol.json", folder / "model-0000.params", length, folder / "model.onnx", batch=64)
+        info["onnx_batch"] = 64
+    (folder / "bundle.json").write_text(json.dumps(info))
+    return folder

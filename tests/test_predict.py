@@ -44,7 +44,7 @@ def test_predict_fasta_with_either_engine(published, tmp_path, engine):
 def test_bad_fasta_is_one_clear_error(published, tmp_path):
     fasta = tmp_path / "bad.fa"
     fasta.write_text(">ok\nACGT\n>bad\nACGRT\n")
-    with pytest.raises(BindregError, match=r"bad.fa:3: character 'R' at position 4"):
+    with pytest.raises(BindregError, match=r"bad.fa:4: character 'R' at column 4"):
         predict_fasta(str(published["run"]), fasta)
 
 

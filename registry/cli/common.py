@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from typing import Annotated, Optional
 
 import click
 import typer
 from typer.core import TyperGroup
 
-from ..core.errors import BindregError
+from ..core.errors import BindregError, BindregWarning
 
 
 class OneLineErrors(TyperGroup):
@@ -17,13 +18,25 @@ class OneLineErrors(TyperGroup):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", BindregWarning)
+                warnings.showwarning = _show_warning
+                return super().invoke(ctx)
         except BindregError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted: nothing partial was kept.", err=True)
             raise typer.Exit(130) from None
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """A ``BindregWarning`` (leakage, duplicates, conflicting labels) as one line on stderr; other
+    warnings as Python prints them."""
+    if issubclass(category, BindregWarning):
+        typer.echo(f"Warning: {message}", err=True)
+    else:
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
 
 def group(**kwargs) -> typer.Typer:

@@ -111,6 +111,9 @@ def compare(
     workers: Annotated[int, typer.Option(help="Workers of the local Dask cluster.", min=1)] = 2,
     runs: Annotated[str, typer.Option(help="Run store shared by all workers: a folder or an fsspec URL. "
                                       "Finished runs in it are reused.")] = "runs",
+    reuse: Annotated[Optional[list[str]], typer.Option("--reuse", help="Another run store (folder or glob) whose "
+                                                       "finished runs of the same key are read in place, not "
+                                                       "made again; repeatable.")] = None,
     params: Annotated[Optional[Path], typer.Option(help="A DVC params.yaml whose models (list), budget, seed "
                                                    "and sizes (list) replace those options.")] = None,
     motifs: Annotated[bool, typer.Option("--motifs/--no-motifs", help="Match each run's filters to JASPAR for its "
@@ -139,7 +142,8 @@ def compare(
                           scheduler=scheduler, workers=workers, sizes=size_list(sizes), size_models=tuple(names(size_models)),
                           reference=reference, options=parse_options(option or []), progress=not quiet,
                           analyse_motifs=motifs, extra_seeds=tuple(int(s) for s in names(extra_seeds)),
-                          seed_models=tuple(names(seed_models)), finished_only=finished_only)
+                          seed_models=tuple(names(seed_models)), finished_only=finished_only, announce=typer.echo,
+                          reuse=tuple(reuse or ()))
     echo_lines(compare_report(summary, out))
 
 

@@ -44,6 +44,8 @@ def pull(spec: Annotated[str, typer.Argument(help="NAME or NAME@vX.Y.Z.")], repo
     checks = ", ".join(f"{engine} within {worst:.1e}" for engine, worst in result.worst_difference.items())
     state = f"downloaded and verified (sha256 of every file; test.expect: {checks})" if result.downloaded \
         else "already cached; sha256 of every file re-checked"
+    if result.repaired:
+        state += f"; the cached copy was damaged ({result.repaired}) and has been replaced"
     typer.echo(f"{result.name}@{result.version}: {state}\n{result.directory}")
 
 

@@ -16,3 +16,7 @@ def unknown_name(kind: str, name: str, known: Iterable[str], hint: str = "") -> 
     listing = f"known: {', '.join(known)}" if known else f"no {kind}s are registered"
     parts = [f"unknown {kind} {name!r}", suggestion, listing + (f" ({hint})" if hint else "")]
     return BindregError("; ".join(p for p in parts if p))
+
+
+class BindregWarning(UserWarning):
+    """Something the user should know (leakage, duplicates, conflicting labels); the CLI prints one line."""

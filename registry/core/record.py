@@ -69,7 +69,7 @@ class RunRecord:
 def _read_json(path: Path) -> dict:
     try:
         value = json.loads(path.read_text())
-    except OSError:
+    except (OSError, UnicodeDecodeError):
         raise BindregError(f"{path}: cannot be read; give a run directory that `bindreg run` wrote") from None
     except json.JSONDecodeError as exc:
         raise BindregError(f"{path}: not JSON (line {exc.lineno}: {exc.msg}); the run is damaged, run it again") \

@@ -64,7 +64,7 @@ class SequenceSet:
                     f"{self.where(i)}: sequence {self.names[i]!r} has length {len(seq)}, expected "
                     f"{length} like the first record; give every sequence one length "
                     "(for example the central 101 bp of each peak), or train on whole sequences with --any-length")
-            if not seq and self.any_length:
+            if not seq:
                 raise BindregError(f"{self.where(i)}: sequence {self.names[i]!r} is empty; remove the record")
             raw = np.frombuffer(seq.encode("latin-1", "replace"), dtype=np.uint8)
             bad = np.flatnonzero(~_ALLOWED[raw])
@@ -83,6 +83,19 @@ class SequenceSet:
                 raise BindregError(f"{self.where(i)}: label {self.labels[i]} is not binary; "
                                    "use 1 for bound and 0 for unbound")
         return min(map(len, self.sequences)) if self.any_length else length
+
+    def refuse_uninformative(self) -> None:
+        """Refuse input whose every sequence is only N (nothing to learn or score); warn, with the
+        count, when some are."""
+        from .validate import warn
+
+        only_n = [i for i, seq in enumerate(self.sequences) if not seq.strip("Nn")]
+        if only_n and len(only_n) == len(self.sequences):
+            raise BindregError(f"{self.origin}: every sequence ({len(only_n)}) is only N (unknown bases); "
+                               "give sequences with A, C, G, T (masked regions belong out of the input)")
+        if only_n:
+            warn(f"{self.origin}: {len(only_n)} of {len(self.sequences)} sequences are only N, first at "
+                 f"{self.where(only_n[0])}; they carry no information")
 
     @classmethod
     def concat(cls, parts: list["SequenceSet"], origin: str) -> "SequenceSet":
@@ -158,13 +171,27 @@ def over_strands(score, x, both_strands: bool, reverse=None):
 
 
 def read_text_lines(path: Path):
-    """Yield ``(line_number, stripped_line)``; a binary or unreadable file is one clear error."""
+    """Yield ``(line_number, stripped_line)`` of a plain or gzipped text file; a binary, damaged or
+    unreadable file, or a folder, is one clear error."""
+    import gzip
+    import zlib
+
+    from .fsutil import open_text
+
+    if Path(path).is_dir():
+        raise BindregError(f"{path}: is a folder, expected a file; give the file itself")
     try:
-        with open(path, encoding="utf-8") as handle:
+        with open_text(path) as handle:
             for number, line in enumerate(handle, start=1):
+                if "\x00" in line:
+                    raise BindregError(f"{path}:{number}: holds NUL bytes, so it is not a text file; "
+                                       "give the plain-text (or gzipped) file")
                 yield number, line.rstrip("\r\n")
     except UnicodeDecodeError as exc:
         raise BindregError(f"{path}: not a text file (byte {exc.start} is not UTF-8); "
                            "decompress it or give the plain-text file") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise BindregError(f"{path}: damaged or truncated gzip ({exc or type(exc).__name__}); "
+                           "give an intact .gz or the plain-text file") from None
     except OSError as exc:
-        raise BindregError(f"{path}: cannot read ({exc.strerror})") from None
+        raise BindregError(f"{path}: cannot read ({exc.strerror or exc})") from None

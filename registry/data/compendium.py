@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import BindregError
-from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic, write_text_atomic
+from ..core.fsutil import atomic_directory, check_replaceable, sha256_file, write_json_atomic, write_text_atomic
 from ..core.sequences import reverse_complement_codes
 from .genome import Genome, write_fasta
 from .synthetic import JASPAR_RELEASE, human_background, jaspar_pwm, sample_sites
@@ -184,6 +184,7 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
 
     ``tfs``: comma-separated ``TF`` or ``TF:COFACTOR`` (JASPAR names). Returns the manifest.
     """
+    check_replaceable(Path(outdir), ("compendium.json",))
     pairs = parse_tfs(tfs)
     lengths = chromosome_lengths(genome_mb)
     names = [f"chr{i + 1}" for i in range(len(lengths))]
@@ -195,18 +196,19 @@ def generate_compendium(outdir: Path, tfs: str = "CTCF", genome_mb: float = 20.0
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=sum(lengths) / 1e6, unit="Mb", desc="genome")
+        # Whole bases, not float Mb: float sums overshoot the total (tqdm's "clamping frac", "4.999/4.999").
+        bar = tqdm(total=int(sum(lengths)), unit="bp", unit_scale=True, desc="genome")
 
     def records():
         for c, (name, length) in enumerate(zip(names, lengths)):
             def blocks(c=c, length=length):
                 for chunk in _genome_blocks(c, length, by_chrom[c], seed, seed + 1):
                     if bar is not None:
-                        bar.update(len(chunk) / 1e6)
+                        bar.update(len(chunk))
                     yield chunk
             yield name, blocks()
 
-    with atomic_directory(Path(outdir)) as scratch:
+    with atomic_directory(Path(outdir), replaces=("compendium.json",)) as scratch:
         write_fasta(scratch / genome_name, records(), bgzip=bgzip)
         # Index now, so that readers (data prepare) never write into this folder (a DVC output).
         Genome(scratch / genome_name).close()
@@ -260,15 +262,28 @@ SPEC_KEYS = {"tfs": str, "genome_mb": (int, float), "sites_per_tf": int, "seed":
 def read_spec(path: Path) -> dict:
     """A compendium's parameters from a JSON file (the pinned raw input of the DVC pipeline),
     checked against ``generate_compendium``'s keyword arguments."""
+    from ..core.validate import input_file
+
+    input_file(path, "compendium spec")
     try:
-        spec = json.loads(Path(path).read_text())
+        spec = json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise BindregError(f"{path}: compendium spec not found") from None
     except json.JSONDecodeError as exc:
-        raise BindregError(f"{path}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+        raise BindregError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except UnicodeDecodeError:
+        raise BindregError(f"{path}: not UTF-8 text; give the spec as JSON") from None
+    if not isinstance(spec, dict):
+        raise BindregError(f"{path}: expected a JSON object such as {{\"tfs\": \"CTCF\", \"seed\": 2016}}, "
+                           f"found {type(spec).__name__}")
     for key, value in spec.items():
         if key not in SPEC_KEYS:
             raise BindregError(f"{path}: unknown key {key!r}; a spec may set {', '.join(SPEC_KEYS)}")
         if not isinstance(value, SPEC_KEYS[key]):
             raise BindregError(f"{path}: {key} = {value!r} has the wrong type; see docs/compare.md")
+        if isinstance(value, bool) and key != "bgzip":
+            raise BindregError(f"{path}: {key} = {value!r} has the wrong type; see docs/compare.md")
+    for key, least in (("genome_mb", 0.1), ("sites_per_tf", 10)):
+        if key in spec and not least <= spec[key] < float("inf"):
+            raise BindregError(f"{path}: {key} = {spec[key]!r} is below {least} (or not a number); see docs/compare.md")
     return spec

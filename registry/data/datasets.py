@@ -23,7 +23,9 @@ from .formats import apply_label_file
 from ..core.fsutil import home, sha256_file
 from ..host.plugins import get_registry
 from ..core.sequences import SequenceSet
-from .store import build_dataset, open_store, write_store
+from .store import STORE_MARKERS, build_dataset, open_store, repeat_warnings, write_store
+from ..core.fsutil import check_replaceable
+from ..core.validate import input_file, path_component
 
 
 def is_store(path: Path) -> bool:
@@ -42,9 +44,10 @@ def format_for(path: Path) -> SequenceFormat:
 
 def _experiment_file(folder: Path) -> Path:
     """The training input of a folder that holds one experiment."""
-    if (folder / "train.data").exists():
-        return folder / "train.data"
-    folds = sorted(folder.glob("*_AC.seq"))
+    for name in ("train.data", "train.data.gz"):
+        if (folder / name).exists():
+            return folder / name
+    folds = sorted(folder.glob("*_AC.seq")) + sorted(folder.glob("*_AC.seq.gz"))
     if len(folds) == 1:
         return folds[0]
     if len(folds) > 1:
@@ -56,6 +59,7 @@ def _experiment_file(folder: Path) -> Path:
 
 def _read(path: Path, role: str) -> tuple[SequenceSet, dict]:
     fmt = format_for(path)
+    input_file(path, f"{role} input")
     sequences = fmt.read(path)
     return sequences, {"role": role, "path": str(path), "sha256": sha256_file(path), "format": fmt.name}
 
@@ -82,19 +86,29 @@ def load_inputs(spec: str, labels: Path | None = None, test: Path | None = None,
     train, train_record = _read(path, "train")
     records = [train_record]
     if labels:
+        input_file(labels, "label", "give 'name label' lines (--labels FILE)")
         train = apply_label_file(train, Path(labels))
         records.append({"role": "labels", "path": str(labels), "sha256": sha256_file(Path(labels))})
     test_path = Path(test) if test else format_for(path).companion_test(path)
     test_set = None
     if test_path:
-        if not test_path.exists():
-            raise BindregError(f"{test_path}: test input not found")
+        input_file(test_path, "test input")
         test_set, test_record = _read(test_path, "test")
         records.append(test_record)
-    name = path.parent.name if path.name == "train.data" else path.name.split(".")[0].removesuffix("_AC")
+    name = _dataset_name(path)
     inputs = DatasetInputs(name=name, train=train, test=test_set, provenance={"inputs": records})
     _allow_any_length(inputs, any_length)
     return inputs
+
+
+def _dataset_name(path: Path) -> str:
+    """The experiment's name: the folder of ``train.data``, else the file name before its first
+    suffix (``_AC`` dropped); never empty, never hidden."""
+    if path.name in ("train.data", "train.data.gz"):
+        name = path.resolve().parent.name
+    else:
+        name = path.name.lstrip(".").split(".")[0].removesuffix("_AC")
+    return name or "dataset"
 
 
 def _allow_any_length(inputs: DatasetInputs, any_length: bool) -> None:
@@ -120,6 +134,7 @@ def _cached(target: Path, key: str, refresh: bool) -> xr.Dataset | None:
         try:
             dataset = open_store(target)
             if dataset.attrs.get("cache_key") == key:
+                repeat_warnings(dataset)
                 return dataset
         except BindregError:
             pass  # a damaged cache entry is rebuilt
@@ -149,17 +164,20 @@ def prepare(spec: str, task_name: str, split_seed: int = 0, labels: Path | None 
     if is_store(path):
         dataset = open_store(path)
         if dataset.attrs["task"] != task_name:
-            raise BindregError(f"{path}: store was encoded for task {dataset.attrs['task']!r}, not "
-                               f"{task_name!r}; encode it again with --task {task_name}")
+            stored = dataset.attrs["task"]
+            raise BindregError(f"{path}: store was encoded for task {stored!r}, not {task_name!r}; run it with "
+                               f"--task {stored}, or build a {task_name} store from the original inputs")
         return path, dataset
     task = get_registry().tasks.get(task_name)
     inputs = load_inputs(spec, labels, test, any_length)
     key = _cache_key({"inputs": inputs.provenance, "task": task_name, "seed": split_seed,
                       **_any_length_key(inputs)})
-    target = Path(out) if out else home() / "datasets" / f"{inputs.name}-{task_name}-{key}.zarr"
+    target = Path(out) if out else home() / "datasets" / path_component(
+        f"{inputs.name}-{task_name}-{key}.zarr", "dataset name", spec)
     cached = _cached(target, key, refresh)
     if cached is not None:
         return target, cached
+    check_replaceable(target, STORE_MARKERS)  # before the work, not after it
     rng = np.random.default_rng(split_seed)
     inputs.train = task.label(inputs.train, rng)
     inputs.test = task.label(inputs.test, rng) if inputs.test is not None else None
@@ -195,18 +213,20 @@ def _prepare_from_genome(task_name: str, inputs: GenomeInputs, split_seed: int, 
     files = {"genome": inputs.genome, "peaks": inputs.peaks, "motif_file": inputs.motif_file,
              "regions": inputs.regions}
     for role, file in files.items():
-        if file is not None and not Path(file).exists():
-            raise BindregError(f"{file}: {role.replace('_', ' ')} not found")
+        if file is not None:
+            input_file(file, role.replace("_", " "))
     material = {role: sha256_file(Path(file)) for role, file in files.items() if file is not None}
     # any_length joins the key only when set, so the keys of stores built before it existed still match.
     options = {k: v for k, v in asdict(inputs).items() if k not in files and k != "progress"
                and not (k == "any_length" and not v)}
     key = _cache_key({"files": material, "options": options, "task": task_name, "seed": split_seed})
     stem = Path(inputs.peaks).name.split(".")[0]
-    target = Path(out) if out else home() / "datasets" / f"{stem}-{task_name}-{key}.zarr"
+    target = Path(out) if out else home() / "datasets" / path_component(
+        f"{stem or 'peaks'}-{task_name}-{key}.zarr", "peaks file name", str(inputs.peaks))
     cached = _cached(target, key, refresh)
     if cached is not None:
         return target, cached
+    check_replaceable(target, STORE_MARKERS)
     built = task.from_genome(inputs, np.random.default_rng(split_seed))
     provenance = {**built.provenance, **task.provenance, "task": task_name, "options": options,
                   "split_seed": split_seed, "bindreg_version": __version__}

@@ -39,22 +39,33 @@ class Genome:
     def __init__(self, path: Path):
         import pyfaidx
 
-        self.path = Path(path)
-        if not self.path.exists():
-            raise BindregError(f"{self.path}: genome FASTA not found")
+        from ..core.validate import check_fasta_index, input_file
+
+        self.path = input_file(path, "genome FASTA")
+        if _starts_with_bom(self.path):
+            raise BindregError(f"{self.path}: starts with a UTF-8 byte-order mark, which an indexed FASTA cannot "
+                               "hold (offsets are in bytes); remove it, e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' FILE")
         if _is_plain_gzip(self.path):
             raise BindregError(f"{self.path}: gzip-compressed but not bgzip, so it cannot be indexed; "
                                "recompress it with `bgzip` (htslib) or decompress it with `gunzip`")
+        indexes = [Path(f"{self.path}.fai"), Path(f"{self.path}.gzi")]
+        existing = [index.exists() for index in indexes]
         try:
             # as_raw: slices are plain 0-based strings, the cheapest access path.
             self._fasta = pyfaidx.Fasta(str(self.path), as_raw=True, sequence_always_upper=True)
-        except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat, ValueError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - pyfaidx raises FastaIndexingError, ValueError, RuntimeError...
+            for index, was_there in zip(indexes, existing):  # a failed indexing leaves nothing beside the input
+                if not was_there:
+                    index.unlink(missing_ok=True)
             message = " ".join(str(exc).split())[:200]
             raise BindregError(f"{self.path}: not an indexable FASTA genome ({message}); give a plain or "
-                               "bgzip-compressed FASTA file") from None
+                               "bgzip-compressed FASTA file, every line of a record the same width, no blank "
+                               "lines") from None
         self.lengths = {name: len(record) for name, record in self._fasta.records.items()}
         if not self.lengths:
             raise BindregError(f"{self.path}: no sequences found; is this a FASTA file?")
+        if not _is_gzip(self.path):  # bgzip offsets are in decompressed bytes; pyfaidx checks those blocks
+            check_fasta_index(self.path, self._fasta.faidx.index)
 
     def fetch(self, chrom: str, start: int, end: int) -> str:
         """Upper-case sequence of ``[start, end)``; positions outside the chromosome read as N."""
@@ -77,6 +88,16 @@ class Genome:
 
     def close(self) -> None:
         self._fasta.close()
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(2) == b"\x1f\x8b"
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(3) == b"\xef\xbb\xbf"
 
 
 def _is_plain_gzip(path: Path) -> bool:

@@ -4,6 +4,8 @@ FIMO scanning with ``pymemesuite``, streamed over the genome in chunks.
 
 from __future__ import annotations
 
+import io
+
 import os
 import tempfile
 from collections import deque
@@ -59,13 +61,18 @@ def read_motif_file(path: Path, tf: str | None = None) -> Motif:
     Biopython. With several motifs in the file, ``tf`` picks one by name or ID."""
     from Bio import motifs as bio_motifs
 
-    if not path.exists():
-        raise BindregError(f"{path}: motif file not found")
-    text = path.read_text(errors="replace")
+    from ..core.validate import input_file
+
+    input_file(path, "motif")
+    text = path.read_text(encoding="utf-8", errors="replace").lstrip("\ufeff")
     kind = "minimal" if text.lstrip().startswith("MEME version") else "jaspar"
     try:
-        with open(path) as handle:
-            found = list(bio_motifs.parse(handle, kind))
+        found = list(bio_motifs.parse(io.StringIO(text), kind))
+        for found_motif in found:  # a matrix of zeros, NaN or negative counts gives no usable PWM
+            values = np.array([found_motif.counts[b] for b in "ACGT"], dtype=float)
+            if values.size == 0 or not np.isfinite(values).all() or (values < 0).any() or \
+                    (values.sum(axis=0) <= 0).any():
+                raise ValueError(f"motif {found_motif.name!r} has empty, negative or non-finite counts")
     except Exception as exc:  # noqa: BLE001 - Biopython raises many types for malformed files
         raise BindregError(f"{path}: not a readable {'MEME' if kind == 'minimal' else 'JASPAR'} motif file "
                            f"({type(exc).__name__}: {' '.join(str(exc).split())[:120]})") from None

@@ -7,6 +7,9 @@ and the counts go into the dataset's provenance.
 
 from __future__ import annotations
 
+import gzip
+import zlib
+
 import bisect
 from collections import Counter
 from dataclasses import dataclass, field
@@ -64,9 +67,9 @@ def _int(value: str, column: str, where: str) -> int:
 def read_peaks(path: Path, genome: Genome) -> Peaks:
     """Read BED (3+ columns) or ENCODE narrowPeak (10 columns; chosen by a name containing
     'narrowPeak'), checking every record against ``genome``."""
-    path = Path(path)
-    if not path.exists():
-        raise BindregError(f"{path}: peak file not found")
+    from ..core.validate import input_file
+
+    path = input_file(path, "peaks")
     narrow = "narrowpeak" in path.name.lower()
     chroms, starts, ends, summits, strength, lines = [], [], [], [], [], []
     try:
@@ -116,8 +119,9 @@ def read_peaks(path: Path, genome: Genome) -> Peaks:
                 summits.append(summit)
                 strength.append(value)
                 lines.append(number)
-    except UnicodeDecodeError:
-        raise BindregError(f"{path}: not a text file; give BED or narrowPeak text (optionally .gz)") from None
+    except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, zlib.error):
+        raise BindregError(f"{path}: not a text file or a damaged .gz; give BED or narrowPeak text "
+                           "(optionally .gz)") from None
     if not chroms:
         raise BindregError(f"{path}: no peaks found; give BED or narrowPeak lines")
     return Peaks(path, "narrowPeak" if narrow else "bed", chroms, np.array(starts, np.int64),

@@ -27,9 +27,12 @@ import numpy as np
 import xarray as xr
 
 from ..core.errors import BindregError
+from ..core.validate import warn
 from ..core.sequences import SequenceSet, one_hot, one_hot_padded
 
 FORMAT_VERSION = 1
+#: An existing folder holding one of these is a Zarr store, which a new store may replace.
+STORE_MARKERS = (".zmetadata", ".zgroup")
 SPLITS = ("train", "valid", "test")
 CHUNK_SAMPLES = 8192
 #: Rows of the small per-sample columns (label, split) read at a time when hashing or validating.
@@ -123,6 +126,11 @@ def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int,
         if present != {0, 1}:
             raise BindregError(f"{train.origin}: the {name} split holds only label(s) {sorted(present)}; "
                                "give more sequences of each class (at least 10 of each is sensible)")
+    for part in parts:
+        part.refuse_uninformative()
+    found = input_checks(train, test, merged, split)
+    for message in found:
+        warn(message)
     onehot, lengths = one_hot_padded(merged.sequences)
     varied = bool((lengths != lengths[0]).any())
     attrs = {
@@ -138,6 +146,8 @@ def build_dataset(train: SequenceSet, test: SequenceSet | None, split_seed: int,
         "provenance": json.dumps(provenance, sort_keys=True, default=str),
         "content_sha256": content_hash(onehot, merged.labels, split, lengths if varied else None),
     }
+    if found:
+        attrs["warnings"] = json.dumps(found)
     variables = {
         "onehot": (("sample", "base", "position"), onehot),
         "label": (("sample",), merged.labels.astype(np.int8)),
@@ -163,7 +173,7 @@ def write_store(dataset: xr.Dataset, path: Path, chunk_samples: int = CHUNK_SAMP
     from ..core.fsutil import atomic_directory
 
     length = dataset.sizes["position"]
-    with atomic_directory(Path(path)) as scratch:
+    with atomic_directory(Path(path), replaces=STORE_MARKERS) as scratch:
         dataset.to_zarr(scratch, mode="w", consolidated=True,
                         encoding={"onehot": {"chunks": (chunk_samples, 4, length)}})
     return Path(path)
@@ -179,10 +189,42 @@ def open_store(path: Path, verify: bool = True) -> xr.Dataset:
     except Exception as exc:  # noqa: BLE001 - zarr raises many types for a damaged store
         raise BindregError(f"{path}: not a readable Zarr store ({type(exc).__name__}: {exc}); "
                            "rebuild it with `bindreg data encode`") from None
-    problem = _problem(dataset, verify)
+    try:
+        problem = _attrs_problem(dataset.attrs) or _problem(dataset, verify)
+    except Exception as exc:  # noqa: BLE001 - a damaged chunk surfaces as a codec, OS or value error
+        message = " ".join(str(exc).split())[:160] or "no detail"
+        problem = f"its data cannot be read ({type(exc).__name__}: {message}; a chunk is damaged or missing)"
     if problem:
         raise BindregError(f"{path}: {problem}; rebuild it with `bindreg data encode`")
     return dataset
+
+
+def _attrs_problem(attrs) -> str | None:
+    """Attributes a run relies on, each of the type it is read as (the content hash does not cover them)."""
+    from ..core.validate import path_component
+
+    for name in ("task", "dataset", "content_sha256"):
+        if not isinstance(attrs.get(name), str) or not attrs.get(name):
+            return f"attribute {name!r} is missing or not a string"
+    try:
+        path_component(attrs["dataset"], "dataset attribute", "store")
+        path_component(attrs["task"], "task attribute", "store")
+    except BindregError as exc:
+        return str(exc).removeprefix("store: ").split("; rename it")[0]
+    for name in ("counts", "provenance", "matching", "dropped", "warnings"):
+        if name in attrs:
+            try:
+                value = json.loads(attrs[name])
+            except (TypeError, ValueError):
+                return f"attribute {name!r} is not JSON"
+            if not isinstance(value, (dict, list)):
+                return f"attribute {name!r} is not a JSON object"
+    for name in ("sequence_length", "split_seed", "min_length", "max_length"):
+        if name in attrs and (not isinstance(attrs[name], int) or isinstance(attrs[name], bool)):
+            return f"attribute {name!r} is {attrs[name]!r}, not an integer"
+    if not isinstance(attrs.get("sequence_length"), int):
+        return "attribute 'sequence_length' is missing"
+    return None
 
 
 def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
@@ -196,6 +238,10 @@ def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
             return f"variable {name!r} has dims {dataset[name].dims}, expected {dims}"
     if dataset["onehot"].dtype != np.uint8 or list(dataset["base"].values) != list("ACGT"):
         return "onehot must be uint8 over bases A C G T"
+    if dataset["label"].dtype != np.int8:
+        return f"variable 'label' is {dataset['label'].dtype}, expected int8"
+    if dataset["split"].dtype.kind not in "UO":
+        return f"variable 'split' is {dataset['split'].dtype}, expected strings"
     label = dataset["label"].values  # int8: one byte per sequence
     if not np.isin(label, (0, 1)).all():
         return f"labels must be 0 or 1, found {sorted(set(np.unique(label).tolist()) - {0, 1})[:3]}"
@@ -203,18 +249,68 @@ def _problem(dataset: xr.Dataset, verify: bool) -> str | None:
         unknown = set(np.unique(_rows(dataset["split"], start, start + SPLIT_READ_ROWS)).tolist()) - set(SPLITS)
         if unknown:
             return f"unknown split value(s) {sorted(unknown)}"
+    if dataset.attrs["sequence_length"] != dataset.sizes["position"]:
+        return (f"attribute sequence_length is {dataset.attrs['sequence_length']} but onehot holds "
+                f"{dataset.sizes['position']} positions")
     length = dataset["length"].values if "length" in dataset else None
+    if length is None and ("min_length" in dataset.attrs or "max_length" in dataset.attrs):
+        return "attributes min_length/max_length belong to a store of varied lengths, which has no 'length'"
     if length is not None:
+        if "min_length" not in dataset.attrs or "max_length" not in dataset.attrs:
+            return "a store of varied lengths needs attributes min_length and max_length"
         if dataset["length"].dims != ("sample",) or length.dtype != np.int32:
             return "variable 'length' must be int32 over sample"
         if len(length) and (length.min() < 1 or length.max() > dataset.sizes["position"]):
             return (f"lengths must lie in 1..{dataset.sizes['position']} (the padded width), found "
                     f"{int(length.min())}..{int(length.max())}")
+        if len(length) and (int(length.min()), int(length.max())) != (dataset.attrs["min_length"],
+                                                                      dataset.attrs["max_length"]):
+            return (f"attributes min_length/max_length ({dataset.attrs['min_length']}/{dataset.attrs['max_length']}) "
+                    f"do not match the lengths ({int(length.min())}..{int(length.max())})")
     if verify:
         actual = content_hash(dataset["onehot"], label, dataset["split"], length)
         if actual != dataset.attrs.get("content_sha256"):
             return "content does not match its content_sha256 (the store was modified or damaged)"
     return None
+
+
+def input_checks(train: SequenceSet, test: SequenceSet | None, merged: SequenceSet, split: np.ndarray) -> list[str]:
+    """Warnings, with counts, about what the labelled input holds: the same sequence with both labels,
+    sequences repeated, test sequences that also occur in training or validation (leakage)."""
+    if not len(merged):
+        return []
+    hashes = np.fromiter((hash(seq) for seq in merged.sequences), dtype=np.int64, count=len(merged))
+    unique, inverse, repeats = np.unique(hashes, return_inverse=True, return_counts=True)
+    found = []
+    high = np.zeros(len(unique), dtype=np.int8)
+    low = np.ones(len(unique), dtype=np.int8)
+    np.maximum.at(high, inverse, merged.labels)
+    np.minimum.at(low, inverse, merged.labels)
+    conflicting = int((high != low).sum())
+    if conflicting:
+        found.append(f"{train.origin}: {conflicting} sequence(s) occur with label 1 and with label 0; they cannot "
+                     "be told apart, check the labels")
+    repeated = int((repeats - 1).sum())
+    if repeated:
+        found.append(f"{train.origin}: {repeated} of {len(merged)} sequences repeat an earlier one "
+                     f"({int((repeats > 1).sum())} distinct sequences occur more than once)")
+    is_test = split == "test"
+    if is_test.any() and (~is_test).any():
+        leaked = int(np.isin(hashes[is_test], hashes[~is_test]).sum())
+        if leaked:
+            origin = test.origin if test is not None else train.origin
+            found.append(f"{origin}: {leaked} of {int(is_test.sum())} test sequences also occur in the training or "
+                         "validation splits (leakage: the test AUROC overstates performance); give a test set "
+                         "disjoint from training")
+    return found
+
+
+def repeat_warnings(dataset: xr.Dataset) -> None:
+    """Warn again (a ``BindregWarning`` each) what the store's input checks found when it was built."""
+    from ..core.validate import warn
+
+    for message in json.loads(dataset.attrs.get("warnings", "[]")):
+        warn(message)
 
 
 def provenance(dataset: xr.Dataset) -> dict:

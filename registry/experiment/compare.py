@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..data.datasets import prepare
 from ..core.errors import BindregError
+from ..core.fsutil import clean_stale, owner_tag
 from ..core.record import RunRecord
 from ..host.plugins import get_registry
 from ..data.store import counts
@@ -67,19 +68,26 @@ def _is_url(runs: str) -> bool:
 
 def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs: str, seed: int = 0,
          sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
-         options: dict[str, dict] | None = None, analyse_motifs: bool = True) -> list[Job]:
-    """Every job of the comparison; datasets are encoded here (once, cached) so workers only read stores."""
+         options: dict[str, dict] | None = None, analyse_motifs: bool = True,
+         reuse: tuple[str, ...] = ()) -> list[Job]:
+    """Every job of the comparison; datasets are encoded here (once, cached) so workers only read stores.
+    ``reuse``: other run stores (folders) searched for a finished run of the same key, which is then read
+    where it lies instead of being made again in ``runs`` (the DVC pipeline's per-cell run stores)."""
     registry = get_registry()
     options = options or {}
+    from .runs import check_model_name
+    from ..core.validate import path_component
+
     for model in models:
-        if model not in registry.baselines:
-            registry.architectures.get(model)
+        check_model_name(model)
     if not data:
         raise BindregError("no datasets given; pass --data once per experiment (a name, file, folder or store)")
     jobs = []
     for spec in expand_globs(data):
         store, dataset = prepare(spec, task)
         sha, name = dataset.attrs["content_sha256"], dataset.attrs["dataset"]
+        path_component(name, "dataset name", str(store))
+        path_component(task, "task name", str(store))
         pool = counts(dataset)
         train_pool = pool["train"]["positives"] + pool["train"]["negatives"]
         for model in models:
@@ -93,8 +101,11 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
             runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
             for size in runs_for_size:
                 key = job_key(model, sha, task, settings, seed, size)
-                leaf = f"{model}{'' if size is None else f'-n{size}'}-{key}"
+                leaf = path_component(f"{model}{'' if size is None else f'-n{size}'}-{key}", "run name", model)
                 target = f"{str(runs).rstrip('/')}/{name}/{task}/{leaf}"
+                if _read_finished(target) is None:
+                    target = next((found for found in (f"{root}/{name}/{task}/{leaf}" for root in reuse)
+                                   if _read_finished(found) is not None), target)
                 jobs.append(Job(model, str(store), name, task, protocol, seed, size,
                                 options.get(model, {}) if baseline else {}, analyse_motifs, key, target))
     return jobs
@@ -111,6 +122,17 @@ def expand_globs(data: list[str]) -> list[str]:
             raise BindregError(f"--data {spec!r}: the pattern matches nothing; check the path")
         expanded.extend(matches or [spec])
     return expanded
+
+
+def reuse_stores(patterns) -> list[str]:
+    """Folders named by ``--reuse`` (globs expanded, sorted); a pattern matching nothing is fine (no runs yet)."""
+    import glob
+
+    found = []
+    for pattern in patterns:
+        matches = sorted(glob.glob(pattern)) if any(c in pattern for c in "*?[") else [pattern]
+        found.extend(m for m in matches if Path(m).is_dir())
+    return found
 
 
 def _read_finished(target: str) -> dict | None:
@@ -143,7 +165,9 @@ def run_job(job: Job) -> dict:
     else:
         scratch_root = Path(job.target).parent / ".inflight"
         scratch_root.mkdir(parents=True, exist_ok=True)
-    scratch = scratch_root / f"{job.key}.{uuid.uuid4().hex[:8]}"
+        for prefix in (f"{job.key}.", f".{job.key}."):  # attempts of this job whose process was killed
+            clean_stale(scratch_root, prefix, suffixes=())
+    scratch = scratch_root / f"{job.key}.{owner_tag()}.{uuid.uuid4().hex[:8]}"
     try:
         run(job.model, job.task, job.store, job.protocol, seed=job.seed, out=scratch,
             train_size=job.train_size, options=job.options or None, analyse_motifs=job.analyse_motifs)
@@ -201,20 +225,29 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
             sizes: tuple[int, ...] = PAPER_SIZES, size_models: tuple[str, ...] = DEFAULT_SIZE_MODELS,
             reference: str | None = None, options: dict[str, dict] | None = None, progress: bool = False,
             analyse_motifs: bool = True, extra_seeds: tuple[int, ...] = (), seed_models: tuple[str, ...] = (),
-            finished_only: bool = False):
+            finished_only: bool = False, announce=None, reuse: tuple[str, ...] = ()):
     """Plan, run what is missing, write the report folder ``out``; returns the report's summary.
 
     ``extra_seeds``: ``seed_models`` (those of ``models`` by default) are also run at these seeds,
     full size only, for the report's seed spread. ``finished_only``: run nothing; report the
-    finished runs and list the missing ones in the report (a sweep still under way)."""
+    finished runs and list the missing ones in the report (a sweep still under way).
+    ``announce(text)`` is told the plan (runs to do, reused, data-size runs) before anything runs;
+    ``reuse``: other run stores (folders or globs) whose finished runs are read where they lie."""
+    from ..core.fsutil import check_replaceable
     from ..host.plugins import get_registry
     from .report import write_report
 
-    jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs)
+    check_replaceable(Path(out), ("summary.json", "report.md"))  # before the runs, not after them
+    stores = tuple(reuse_stores(reuse))
+    jobs = plan(models, data, task, protocol, runs, seed, sizes, size_models, options, analyse_motifs, stores)
     for extra in extra_seeds:
         if extra != seed:
             jobs += plan([m for m in (seed_models or models) if m in models], data, task, protocol, runs, extra,
-                         (), (), options, analyse_motifs)
+                         (), (), options, analyse_motifs, stores)
+    if not _is_url(runs) and not finished_only:
+        Path(runs).mkdir(parents=True, exist_ok=True)  # the run store exists even when every run is reused
+    if announce is not None:
+        announce(describe_plan(jobs))
     missing = []
     if finished_only:
         finished = [_read_finished(job.target) for job in jobs]
@@ -232,20 +265,68 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
                                  for j in missing])
 
 
+def describe_plan(jobs: list[Job]) -> str:
+    """The plan in a few lines: how many runs, how many are reused, which are the data-size study's."""
+    finished = [_read_finished(job.target) is not None for job in jobs]
+    sized = [job for job in jobs if job.train_size is not None]
+    experiments = sorted({job.dataset for job in jobs})
+    lines = [f"plan: {len(jobs)} run(s) over {len(experiments)} experiment(s): {sum(finished)} finished (reused), "
+             f"{len(jobs) - sum(finished)} to run"]
+    if sized:
+        by_size: dict[int, list[str]] = {}
+        for job in sized:
+            by_size.setdefault(job.train_size, []).append(f"{job.model} on {job.dataset}")
+        lines.append(f"  including {len(sized)} data-size run(s) (--sizes; '' for none): " + "; ".join(
+            f"{size} sequences: {', '.join(names)}" for size, names in sorted(by_size.items())))
+    return "\n".join(lines)
+
+
 def read_params(path: Path) -> dict:
     """``models`` (a list), ``budget`` and ``seed`` from a DVC ``params.yaml``; absent keys are left out."""
     import yaml
 
+    from ..core.validate import input_file
+
+    input_file(path, "params")
     try:
-        params = yaml.safe_load(Path(path).read_text()) or {}
+        params = yaml.safe_load(Path(path).read_text(encoding="utf-8-sig"))
+        params = {} if params is None else params
     except FileNotFoundError:
         raise BindregError(f"{path}: params file not found") from None
     except yaml.YAMLError as exc:
         raise BindregError(f"{path}: not valid YAML ({' '.join(str(exc).split())[:120]})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BindregError(f"{path}: cannot read the params file ({getattr(exc, 'strerror', None) or exc})") from None
+    if not isinstance(params, dict):
+        raise BindregError(f"{path}: expected a YAML mapping (models:, budget:, seed:, sizes:), found "
+                           f"{type(params).__name__}")
+    from ..train.training import BUDGETS
+
     chosen = {k: params[k] for k in ("models", "budget", "seed", "sizes") if k in params}
-    if "models" in chosen and not (isinstance(chosen["models"], list) and chosen["models"]):
+    if "models" in chosen and not (isinstance(chosen["models"], list) and chosen["models"]
+                                   and all(isinstance(m, str) and m for m in chosen["models"])):
         raise BindregError(f"{path}: models must be a non-empty list of model names")
+    if "budget" in chosen and (not isinstance(chosen["budget"], str) or chosen["budget"] not in BUDGETS):
+        raise BindregError(f"{path}: budget {chosen['budget']!r} is not one of {', '.join(BUDGETS)}")
+    if "seed" in chosen and (not isinstance(chosen["seed"], int) or isinstance(chosen["seed"], bool)):
+        raise BindregError(f"{path}: seed {chosen['seed']!r} is not a whole number")
+    if "sizes" in chosen and not (isinstance(chosen["sizes"], list) and all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in chosen["sizes"])):
+        raise BindregError(f"{path}: sizes must be a list of positive whole numbers (or [] for none)")
     return chosen
+
+
+def parse_sizes(text: str) -> tuple[int, ...]:
+    """``"2500,10000"`` -> ``(2500, 10000)``; anything but positive whole numbers is one refusal."""
+    sizes = []
+    for value in (v.strip() for v in text.split(",")):
+        if not value:
+            continue
+        if not value.isdigit() or int(value) < 1:
+            raise BindregError(f"--sizes {text!r}: {value!r} is not a positive whole number; write e.g. "
+                               "--sizes 2500,10000 or --sizes '' for none")
+        sizes.append(int(value))
+    return tuple(sizes)
 
 
 def parse_options(values: list[str]) -> dict[str, dict]:

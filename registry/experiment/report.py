@@ -288,7 +288,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
     found = findings(models, matrix, tests, size_rows)
     figures: list[tuple[str, str]] = []
     out = Path(out)
-    with atomic_directory(out) as scratch:
+    with atomic_directory(out, replaces=("summary.json", "report.md")) as scratch:
         plot_distribution(models, matrix, scratch / "auc_distribution.png")
         figures.append(("auc_distribution.png", "AUC distribution per model (Fig. 2A / 3)"))
         fits = {}

@@ -39,7 +39,7 @@ from ..data.datasets import prepare
 from ..train.devices import context
 from ..core.errors import BindregError
 from ..train.evaluation import binary_metrics, curves
-from ..core.fsutil import atomic_directory
+from ..core.fsutil import atomic_directory, check_replaceable
 from ..core.record import write_run
 from ..host.plugins import get_registry
 from ..data.store import SPLITS, counts, provenance, split_codes
@@ -49,6 +49,10 @@ from ..train.recipe import run_recipe
 from ..train.training import Protocol, ProtocolResult, run_protocol
 from ..train.tracing import export_length_aware, retrace_fixed_length
 from ..train.varlen import load_variable_length_splits
+from ..core.validate import inside, path_component
+
+#: An existing folder holding one of these is an earlier run, which a new run may replace.
+RUN_MARKERS = ("run.json", "metrics.json")
 
 
 @dataclass
@@ -76,6 +80,7 @@ def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int =
     """
     registry = get_registry()
     model = model or registry.recommended()
+    check_model_name(model)
     baseline = registry.baselines.get(model) if model in registry.baselines else None
     if baseline is None:
         architecture = registry.architectures.get(model)
@@ -88,6 +93,8 @@ def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int =
         raise BindregError(f"options {options} apply to baselines ({', '.join(registry.baselines.names())}), "
                            f"not to the network {model!r}; drop --option")
     registry.tasks.get(task)
+    if out is not None:
+        check_replaceable(Path(out), RUN_MARKERS)  # before the data are prepared, not after training
     ctx = context(device)
     started = time.perf_counter()
     store_path, dataset = prepare(data, task, split_seed=split_seed, labels=labels, test=test,
@@ -117,7 +124,8 @@ def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int =
         "command": " ".join(sys.argv),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    directory = Path(out) if out else Path(runs_root) / dataset_name / task / f"{model}-seed{seed}"
+    directory = Path(out) if out else run_directory(Path(runs_root), dataset_name, task, f"{model}-seed{seed}")
+    check_replaceable(directory, RUN_MARKERS)  # before training, not after it
     if baseline is not None:
         split = dataset["split"].values
         names = dataset["name"].values[split == "test"]
@@ -153,6 +161,24 @@ def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int =
     _write_run_directory(directory, identity, metrics, result, names, splits["test"].labels,
                          card_onehot, card_labels, analyse_motifs)
     return RunSummary(directory, metrics)
+
+
+def check_model_name(model: str) -> None:
+    """Refuse a name that is neither an architecture nor a baseline, listing both kinds."""
+    from ..core.errors import unknown_name
+
+    registry = get_registry()
+    if model not in registry.architectures and model not in registry.baselines:
+        raise unknown_name("model", model, [*registry.architectures.names(), *registry.baselines.names()],
+                           "architectures and baselines; see `bindreg models`")
+
+
+def run_directory(root: Path, dataset: str, task: str, leaf: str) -> Path:
+    """``root/dataset/task/leaf``, each part one plain folder name: a store's ``dataset`` attribute or a
+    plugin's name never puts a run outside ``root``."""
+    for value, what in ((dataset, "dataset name"), (task, "task name"), (leaf, "run name")):
+        path_component(value, what, str(root))
+    return inside(root, Path(root) / dataset / task / leaf, "the run directory")
 
 
 def varied_lengths(dataset) -> dict:
@@ -229,7 +255,7 @@ def _run_baseline(baseline, dataset, seed: int, options: dict, prepare_seconds: 
 
 def _write_baseline_directory(directory: Path, identity: dict, metrics: dict, test_names, test_labels,
                               scores) -> None:
-    with atomic_directory(directory) as scratch:
+    with atomic_directory(directory, replaces=RUN_MARKERS) as scratch:
         write_run(scratch, identity, metrics)
         _write_test_scores(scratch, test_names, test_labels, scores)
         (scratch / "card.md").write_text(
@@ -262,7 +288,7 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                          test_names: np.ndarray, test_labels: np.ndarray, card_onehot: np.ndarray,
                          card_labels: np.ndarray, analyse_motifs: bool = True) -> None:
     """``card_onehot``/``card_labels``: the leading test rows the model card's motifs are read from."""
-    with atomic_directory(directory) as scratch:
+    with atomic_directory(directory, replaces=RUN_MARKERS) as scratch:
         write_run(scratch, identity, metrics)
         with open(scratch / "search.jsonl", "w") as out:
             for index, setting in enumerate(result.search):

@@ -27,7 +27,10 @@ def names(text: str) -> list[str]:
 
 
 def sizes(text: str) -> tuple[int, ...]:
-    return tuple(int(s) for s in text.split(",") if s.strip())
+    """``"2500,10000"`` -> ``(2500, 10000)``; anything but positive whole numbers is one refusal."""
+    from .compare import parse_sizes
+
+    return parse_sizes(text)
 
 
 def with_params(params: Path | None, models: str, budget: str, seed: int, size_list: str) -> tuple[str, str, int, str]:

@@ -33,11 +33,9 @@ import numpy as np
 from ..core.errors import BindregError
 from ..core.record import read_run
 from ..core.fsutil import atomic_directory, sha256_file, write_bytes_atomic, write_json_atomic
+from ..score.bundles import LOCAL_FILES, MANIFEST, verify_manifest  # noqa: F401 (re-exported)
 from ..score.whole import VARLEN_SYMBOL
 
-MANIFEST = "manifest.json"
-#: Files that a download adds beside a bundle (where it came from); not part of the bundle.
-LOCAL_FILES = ("origin.json",)
 EXPECT = "test.expect"
 #: Files copied from the run directory when present (the card's pictures and tables).
 CARD_ASSETS = ("card.md", "motif_logos.png", "motifs.tsv", "curves.png")
@@ -61,7 +59,7 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
         if not (run_dir / required).exists():
             raise BindregError(f"{run_dir}: no {required}; give a finished run directory (bindreg run writes one)")
     run, metrics, length = record.run, record.metrics, record.sequence_length
-    with atomic_directory(out) as scratch:
+    with atomic_directory(out, replaces=("bundle.json", MANIFEST)) as scratch:
         for file in ("model-symbol.json", "model-0000.params", VARLEN_SYMBOL, *CARD_ASSETS):
             if (run_dir / file).exists():
                 shutil.copyfile(run_dir / file, scratch / file)
@@ -143,39 +141,20 @@ def write_manifest(directory: Path) -> dict:
     return manifest
 
 
-def verify_manifest(directory: Path, label: str) -> dict:
-    """Check every file against ``manifest.json``; the first difference is one error naming the file."""
-    directory = Path(directory)
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text())
-        listed = manifest["files"]
-    except (OSError, ValueError, KeyError):
-        raise BindregError(f"{label}: {MANIFEST} is missing or unreadable; the bundle is damaged, "
-                           "publish it again") from None
-    present = {p.name for p in directory.iterdir()
-               if p.is_file() and p.name != MANIFEST and p.name not in LOCAL_FILES}
-    for extra in sorted(present - set(listed)):
-        raise BindregError(f"{label}: {extra} is not in {MANIFEST}; the bundle was altered, nothing was kept")
-    for file, facts in sorted(listed.items()):
-        path = directory / file
-        if not path.exists():
-            raise BindregError(f"{label}: {file} listed in {MANIFEST} is missing; the bundle is incomplete")
-        actual = sha256_file(path)
-        if actual != facts["sha256"]:
-            raise BindregError(f"{label}: {file} does not match its sha256 (expected {facts['sha256'][:12]}..., "
-                               f"got {actual[:12]}...); the copy is corrupt, nothing was kept")
-    return manifest
-
-
 def check_expectations(directory: Path, label: str, engines=("mxnet", "onnxruntime")) -> dict[str, float]:
     """Re-score ``test.expect`` with each engine; returns the largest difference per engine."""
     from ..score.predict import load_scorer, score
 
-    expect = json.loads((Path(directory) / EXPECT).read_text())
+    try:
+        expect = json.loads((Path(directory) / EXPECT).read_text())
+        sequences = [str(r["sequence"]) for r in expect["sequences"]]
+        wanted = np.array([float(r["expected"]) for r in expect["sequences"]])
+        float(expect["atol"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BindregError(f"{label}: {EXPECT} is missing or unreadable ({type(exc).__name__}); the bundle is "
+                           "damaged, pull or publish it again") from None
     if not (Path(directory) / "model.onnx").exists():
         engines = tuple(e for e in engines if e != "onnxruntime")  # no ONNX export (bundle.json says why)
-    sequences = [r["sequence"] for r in expect["sequences"]]
-    wanted = np.array([r["expected"] for r in expect["sequences"]])
     worst = {}
     for engine in engines:
         got = score(load_scorer(directory, engine), sequences)

@@ -21,6 +21,8 @@ class Pulled:
     directory: Path
     downloaded: bool
     worst_difference: dict
+    #: Why the cached copy was replaced (it failed its sha256 checks), or None.
+    repaired: str | None = None
 
 
 def cached_is_current(target: Path, meta: dict) -> bool:

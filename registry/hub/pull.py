@@ -23,8 +23,8 @@ import tempfile
 from pathlib import Path
 
 from ..core.errors import BindregError
-from ..score.bundles import ORIGIN, models_home, resolve_local
-from .cache import Pulled, cached_is_current
+from ..score.bundles import MANIFEST, ORIGIN, models_home, resolve_local, verify_cached, verify_manifest
+from .cache import Pulled, cached_is_current as _cached_is_current
 from .repository import published_meta, registry_checkout, resolve_version
 
 
@@ -33,8 +33,8 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
     verify it, and cache it by version. Returns where it lies. With no ``repo``, a name of the zoo
     shipped with bindreg comes from it (offline); a zoo folder as ``repo`` is read like it."""
     from . import zoo
-    from .bundle import check_expectations, extract_archive, verify_manifest
-    from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic
+    from .bundle import check_expectations, extract_archive
+    from ..core.fsutil import atomic_directory, clean_stale, owner_tag, sha256_file, write_json_atomic
 
     if zoo.is_zoo(repo) or (repo is None and zoo.find(spec) is not None):
         return zoo.pull(spec, Path(repo) if repo is not None else None)
@@ -46,11 +46,16 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
             raise BindregError(f"{label}: dvc.yaml records no archive_sha256 for it; it was not published by "
                                "bindreg publish and cannot be verified")
         target = models_home() / name / version
-        if cached_is_current(target, meta):
-            verify_manifest(target, label)
-            return Pulled(name, version, target, False, {})
+        repaired = None
+        if _cached_is_current(target, meta):
+            try:
+                verify_cached(target, label)
+                return Pulled(name, version, target, False, {})
+            except BindregError as exc:  # a damaged cache is downloaded again, not refused forever
+                repaired = str(exc).removeprefix(f"{label}: ").split(";")[0]
         models_home().mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".pull-", dir=models_home()))
+        clean_stale(models_home(), ".pull-", suffixes=())
+        scratch = Path(tempfile.mkdtemp(prefix=f".pull-{owner_tag()}.", dir=models_home()))
         try:
             archive = _download(root, name, version, scratch, label)
             actual = sha256_file(archive)
@@ -59,25 +64,31 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
             if actual != meta["archive_sha256"]:
                 # Say which file is damaged when the archive still unpacks; else name the archive.
                 extract_archive(archive, unpacked, label)
+                _check_manifest_sha(unpacked / "manifest.json", meta, label)
                 verify_manifest(unpacked, label)
                 raise BindregError(f"{label}: the archive {name}.tar does not match the sha256 recorded in "
                                    f"dvc.yaml (expected {meta['archive_sha256'][:12]}..., got {actual[:12]}...); "
                                    "the remote copy is corrupt, nothing was kept")
             extract_archive(archive, unpacked, label)
-            manifest = unpacked / "manifest.json"
-            if not manifest.is_file() or sha256_file(manifest) != meta.get("manifest_sha256"):
-                raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 recorded in "
-                                   "dvc.yaml; the bundle was altered, nothing was kept")
+            _check_manifest_sha(unpacked / "manifest.json", meta, label)
             verify_manifest(unpacked, label)
             worst = check_expectations(unpacked, label)
-            with atomic_directory(target) as final:
+            with atomic_directory(target, replaces=(ORIGIN, "manifest.json")) as final:
                 for file in unpacked.iterdir():
                     shutil.copyfile(file, final / file.name)
                 write_json_atomic(final / ORIGIN, {"name": name, "version": version, "repo": str(repo or root),
                                                    "commit": entry["versions"][version], "meta": meta})
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        return Pulled(name, version, target, True, worst)
+        return Pulled(name, version, target, True, worst, repaired)
+
+
+def _check_manifest_sha(manifest: Path, meta: dict, label: str) -> None:
+    from ..core.fsutil import sha256_file
+
+    if not manifest.is_file() or sha256_file(manifest) != meta.get("manifest_sha256"):
+        raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 recorded in "
+                           "dvc.yaml; the bundle was altered, nothing was kept")
 
 
 def _download(root: Path, name: str, version: str, scratch: Path, label: str) -> Path:
@@ -123,9 +134,10 @@ def local_model(model: str) -> Path:
 
 def recheck(model: str) -> dict:
     """Re-check a downloaded model: every sha256, then ``test.expect`` with both engines."""
-    from .bundle import check_expectations, verify_manifest
+    from .bundle import check_expectations
 
-    directory = local_model(model)
+    directory = local_model(model)  # every sha256 (and the manifest's own, for a pulled model)
     label = str(model)
-    verify_manifest(directory, label)
+    if not (directory / MANIFEST).exists():
+        verify_manifest(directory, label)  # refuses: a run directory is not a bundle
     return {"directory": str(directory), "worst_difference": check_expectations(directory, label)}

@@ -52,7 +52,7 @@ def render_site(out: Path, repo: str | None = None) -> list[dict]:
         raise BindregError(f"no published models in {repo or 'this repository'}; publish one with "
                            "`bindreg publish RUN` first")
     rows = []
-    with atomic_directory(Path(out)) as scratch:
+    with atomic_directory(Path(out), replaces=("index.html",)) as scratch:
         for model in models:
             pulled = pull(f"{model['name']}@{model['latest']}", repo)
             page_dir = scratch / "models" / model["name"]

@@ -61,15 +61,32 @@ def onnx_batch(session, info: dict) -> int:
     return int(info.get("onnx_batch", 64))
 
 
-def load_mxnet(bundle: Path, info: dict) -> tuple[RunBatch, int]:
-    """``model-symbol.json`` + ``model-0000.params`` as a Gluon ``SymbolBlock`` on the CPU."""
+def import_network(directory: Path, symbol: str, inputs: list[str]):
+    """A Gluon ``SymbolBlock`` from ``directory/symbol`` and ``model-0000.params`` on the CPU; a missing or
+    damaged file is one line naming the folder (MXNet's own errors are multi-line C++ traces)."""
     import mxnet as mx
     from mxnet import gluon
 
-    with warnings.catch_warnings():  # "Cannot decide type for ... data": it is float32, given below
-        warnings.simplefilter("ignore", UserWarning)
-        net = gluon.SymbolBlock.imports(str(Path(bundle) / "model-symbol.json"), ["data"],
-                                        str(Path(bundle) / "model-0000.params"), ctx=mx.cpu())
+    directory = Path(directory)
+    for name in (symbol, "model-0000.params"):
+        if not (directory / name).is_file():
+            raise BindregError(f"{directory}: no {name}; give a bundle or a finished run directory")
+    try:
+        with warnings.catch_warnings():  # "Cannot decide type for ... data": it is float32, given below
+            warnings.simplefilter("ignore", UserWarning)
+            return gluon.SymbolBlock.imports(str(directory / symbol), inputs, str(directory / "model-0000.params"),
+                                             ctx=mx.cpu())
+    except Exception as exc:  # noqa: BLE001 - MXNet raises MXNetError, ValueError, AssertionError...
+        first = next((line.strip() for line in reversed(str(exc).splitlines()) if line.strip()), type(exc).__name__)
+        raise BindregError(f"{directory}: MXNet cannot load {symbol} with model-0000.params ({first[:160]}); "
+                           "the model files are damaged, export or pull the model again") from None
+
+
+def load_mxnet(bundle: Path, info: dict) -> tuple[RunBatch, int]:
+    """``model-symbol.json`` + ``model-0000.params`` as a Gluon ``SymbolBlock`` on the CPU."""
+    import mxnet as mx
+
+    net = import_network(Path(bundle), "model-symbol.json", ["data"])
     return (lambda chunk: net(mx.nd.array(chunk, dtype="float32")).asnumpy()), 1000
 
 

@@ -112,6 +112,7 @@ def read_sequences(fasta: Path) -> SequenceSet:
     records = read_fasta(Path(fasta))
     if not records.sequences:
         raise BindregError(f"{fasta}: no sequences found; give a FASTA file with at least one record")
+    records.refuse_uninformative()
     for index, sequence in enumerate(records.sequences):
         # The alphabet check of SequenceSet, one record at a time (lengths may differ here).
         SequenceSet([records.names[index]], [sequence], None, records.origin, [records.lines[index]]).check()
@@ -164,6 +165,10 @@ def predict_fasta_with_mode(model: str, fasta: Path, engine: str = "mxnet", out:
     """``predict_fasta`` that also says which mode scored the sequences."""
     from ..core.fsutil import write_text_atomic
 
+    from ..core.fsutil import check_output_file
+
+    if out is not None:
+        check_output_file(Path(out), (fasta,))
     directory = resolve_local(model)
     records = read_sequences(fasta)
     scores, chosen = score_sequences(directory, records.sequences, engine, mode, stride)

@@ -34,10 +34,8 @@ class LengthAwareScorer:
     """P(bound) for sequences of any length through a bundle's or run's length-aware graph."""
 
     def __init__(self, directory: Path):
-        import mxnet as mx
-        from mxnet import gluon
-
         from .bundles import bundle_info
+        from .engines import import_network
 
         directory = Path(directory)
         if not supports_any_length(directory):
@@ -48,10 +46,7 @@ class LengthAwareScorer:
         info = bundle_info(directory)
         self.input_length = int(info["input_length"])
         self.both_strands = bool(info.get("both_strands"))
-        with warnings.catch_warnings():  # "Cannot decide type for data1": float32, as given below
-            warnings.simplefilter("ignore", UserWarning)
-            self._net = gluon.SymbolBlock.imports(str(directory / VARLEN_SYMBOL), ["data0", "data1"],
-                                                  str(directory / "model-0000.params"), ctx=mx.cpu())
+        self._net = import_network(directory, VARLEN_SYMBOL, ["data0", "data1"])
 
     def probabilities(self, sequences: list[str]) -> np.ndarray:
         """P(bound) ``(n,)`` float64; the mean over both strands for a ``--both-strands`` run."""
