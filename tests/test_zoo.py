@@ -110,11 +110,13 @@ def test_unknown_name_is_one_line_with_the_close_names(built):
         zoo.pull("toy-experiment-1layr", out)
 
 
-def test_shipped_zoo_is_small_and_every_model_passes_its_checks(tmp_path):
+def test_shipped_zoo_is_small_and_every_model_passes_its_checks(tmp_path, monkeypatch):
     """The must-show, offline: every shipped model verifies (sha256 of the archive, the manifest and
     every file; test.expect with MXNet and onnxruntime) and the zoo holds at most 25 MB."""
     from bindreg.hub.pull import recheck
     from bindreg.hub.repository import list_models
+
+    monkeypatch.setenv("BINDREG_HOME", str(tmp_path / "home"))  # a fresh machine: nothing cached yet
 
     folder = zoo.shipped()
     rows = zoo.list_models()
