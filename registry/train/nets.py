@@ -161,6 +161,18 @@ class DeepBindNet(HybridBlock):
         return self.output(features)
 
 
+def add_strand_layers(block: HybridBlock, filters: int, width: int, hidden: int, dropout: float) -> None:
+    """The parameters and layers of a strand-symmetric network (``BothStrandsConvNet``, ``StrandNet``):
+    the shared filters ``weight (F, 4, 1, k)`` and ``bias (F,)``, the global max, and the dense head."""
+    with block.name_scope():
+        block.weight = block.params.get("weight", shape=(filters, 4, 1, width))
+        block.bias = block.params.get("bias", shape=(filters,), init="zeros")
+        block.pool = GlobalMaxOverPositions()
+        block.hidden = nn.Dense(hidden, activation="relu")
+        block.dropout = nn.Dropout(dropout)
+        block.output = nn.Dense(2)
+
+
 class BothStrandsConvNet(HybridBlock):
     """``1layer`` whose filters scan both strands: each filter and its reverse complement.
 
@@ -174,13 +186,7 @@ class BothStrandsConvNet(HybridBlock):
     def __init__(self, filters: int = 16, width: int = 24, hidden: int = 32, dropout: float = 0.5, **kwargs):
         super().__init__(**kwargs)
         self._filters, self._width = filters, width
-        with self.name_scope():
-            self.weight = self.params.get("weight", shape=(filters, 4, 1, width))
-            self.bias = self.params.get("bias", shape=(filters,), init="zeros")
-            self.pool = GlobalMaxOverPositions()
-            self.hidden = nn.Dense(hidden, activation="relu")
-            self.dropout = nn.Dropout(dropout)
-            self.output = nn.Dense(2)
+        add_strand_layers(self, filters, width, hidden, dropout)
 
     def hybrid_forward(self, F, x, lengths=None, weight=None, bias=None):
         scan = dict(kernel=(1, self._width), num_filter=self._filters)

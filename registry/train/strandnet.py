@@ -16,9 +16,9 @@ single max does not).
 
 from __future__ import annotations
 
-from mxnet.gluon import HybridBlock, nn
+from mxnet.gluon import HybridBlock
 
-from .nets import GlobalMaxOverPositions, valid_mask
+from .nets import add_strand_layers, valid_mask
 from .onehot_strands import OP_TYPE
 
 
@@ -30,13 +30,7 @@ class StrandNet(HybridBlock):
         super().__init__(**kwargs)
         self._filters, self._width, self.fused = filters, width, fused
         self._strands, self._mean = strands, mean
-        with self.name_scope():
-            self.weight = self.params.get("weight", shape=(filters, 4, 1, width))
-            self.bias = self.params.get("bias", shape=(filters,), init="zeros")
-            self.pool = GlobalMaxOverPositions()
-            self.hidden = nn.Dense(hidden, activation="relu")
-            self.dropout = nn.Dropout(dropout)
-            self.output = nn.Dense(2)
+        add_strand_layers(self, filters, width, hidden, dropout)
 
     def hybrid_forward(self, F, x, lengths=None, weight=None, bias=None):
         if self.fused and lengths is None:
