@@ -21,6 +21,7 @@ def test_a_directory_is_itself_and_a_name_must_be_pulled(tmp_path):
 
 def test_bundle_info_reads_an_old_run_directory_and_refuses_others(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps({"model": "1layer", "sequence_length": 101}))
-    assert bundle_info(tmp_path) == {"input_length": 101, "model": "1layer", "both_strands": False}
+    assert bundle_info(tmp_path) == {"input_length": 101, "model": "1layer", "both_strands": False,
+                                     "trained_any_length": False}
     with pytest.raises(BindregError, match="neither a model bundle"):
         bundle_info(tmp_path / "nothing")

@@ -25,6 +25,7 @@ ALLOWED = {
     "experiment": {"core", "host", "data", "score", "train"},
     "hub": {"core", "host", "data", "score", "train"},
     "cli": {"core", "host", "data", "score", "train", "experiment", "hub"},
+    "api": {"core", "host", "data", "score", "train", "experiment", "hub"},  # beside cli, for Python
 }
 
 

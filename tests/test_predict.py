@@ -89,3 +89,45 @@ def test_both_strand_run_is_scored_over_both_strands(tmp_path, engine):
     bundle = build_bundle(run_dir, tmp_path / "bundle", "toy-both")
     scores = score(load_scorer(bundle, engine), test)
     np.testing.assert_allclose(scores, [float(r["score"]) for r in rows], atol=1e-6)
+
+
+def test_both_engines_give_the_same_scores_in_the_same_mode(published, tmp_path):
+    """One meaning per mode: on sequences longer, shorter and equal to the input length, the CLI with
+    MXNet and with onnxruntime picks the same mode (auto -> windows), says so with -o too, and
+    prints the same scores to 1e-5."""
+    from bindreg.hub.bundle import build_bundle
+    from bindreg.score.predict import read_predictions
+
+    from conftest import bindreg_cli
+
+    bundle = build_bundle(published["run"], tmp_path / "bundle", "toy")
+    sequences = random_sequences(3, 251, seed=7) + random_sequences(2, 101, seed=8) + random_sequences(2, 60, seed=9)
+    fasta = tmp_path / "long.fa"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(sequences)))
+    scores, modes = {}, {}
+    for engine in ("mxnet", "onnxruntime"):
+        out = tmp_path / f"{engine}.tsv"
+        result = bindreg_cli("predict", str(bundle), str(fasta), "--engine", engine, "-o", str(out))
+        modes[engine] = [line for line in result.stderr.splitlines() if line.startswith("mode: ")]
+        assert f"mode windows -> {out}" in result.stdout
+        scores[engine] = read_predictions(out)
+    assert modes["mxnet"] == modes["onnxruntime"] == ["mode: windows"]
+    names = [f"s{i}" for i in range(len(sequences))]
+    np.testing.assert_allclose([scores["mxnet"][n] for n in names], [scores["onnxruntime"][n] for n in names],
+                               atol=1e-5, rtol=0)
+
+
+def test_onnx_batch_comes_from_the_graph_not_bundle_json(published, tmp_path):
+    """A run directory has no bundle.json; its model.onnx (exported with batch 64) still scores."""
+    import shutil
+
+    from bindreg.hub.bundle import build_bundle
+
+    bundle = build_bundle(published["run"], tmp_path / "bundle", "toy")
+    run_copy = tmp_path / "run"
+    shutil.copytree(published["run"], run_copy)
+    shutil.copyfile(bundle / "model.onnx", run_copy / "model.onnx")
+    sequences = random_sequences(70, 101, seed=10)  # more than one batch of 64
+    onnx = load_scorer(run_copy, "onnxruntime")
+    assert onnx.batch == 64
+    np.testing.assert_allclose(score(onnx, sequences), score(load_scorer(run_copy, "mxnet"), sequences), atol=1e-5)

@@ -75,7 +75,7 @@ def test_mutagenesis_map_finds_the_motif(published, tmp_path):
     sequence = random_sequences(1, 60, seed=3)[0][:20] + MOTIF + random_sequences(1, 60, seed=4)[0][:22]
     out = tmp_path / "map.png"
     printed = bindreg_cli("mutagenesis", str(published["run"]), sequence, "-o", str(out)).stdout
-    assert out.stat().st_size > 10_000 and "strongest loss" in printed and "whole scoring" in printed
+    assert out.stat().st_size > 10_000 and "strongest loss" in printed and "windows scoring" in printed
     table = (tmp_path / "map.tsv").read_text().splitlines()
     assert table[0] == "position\tref\tdelta_A\tdelta_C\tdelta_G\tdelta_T\timportance" and len(table) == 61
     delta = np.array([[float(v) for v in line.split("\t")[2:6]] for line in table[1:]]).T  # (4, L)

@@ -60,10 +60,10 @@ def test_long_sequence_is_scored_whole_not_by_windows(tmp_path):
     """A 400 bp peak is one forward pass; its max over positions sees every window of the network."""
     directory = exported(ConvNet(), tmp_path / "run")
     long = random_sequences(1, 400, seed=4)[0]
-    scores, mode = score_sequences(directory, [long])
+    scores, mode = score_sequences(directory, [long], mode="whole")
     assert mode == "whole" and scores.shape == (1,)
     # The same peak alone in its batch, and padded beside a longer one, scores the same.
-    padded, _ = score_sequences(directory, [long, long + "ACGT" * 50])
+    padded, _ = score_sequences(directory, [long, long + "ACGT" * 50], mode="whole")
     assert padded[0] == pytest.approx(scores[0], abs=1e-6)
 
 
@@ -80,8 +80,8 @@ def test_both_strand_network_scores_a_sequence_and_its_reverse_complement_alike(
 
     directory = exported(BothStrandsConvNet(), tmp_path / "run")
     sequences = random_sequences(4, 150, seed=6)
-    forward, _ = score_sequences(directory, sequences)
-    reverse, _ = score_sequences(directory, [reverse_complement(s) for s in sequences])
+    forward, _ = score_sequences(directory, sequences, mode="whole")
+    reverse, _ = score_sequences(directory, [reverse_complement(s) for s in sequences], mode="whole")
     np.testing.assert_allclose(forward, reverse, atol=1e-6)
 
 
@@ -122,3 +122,17 @@ def test_padding_gets_no_gradient_when_training_with_lengths(name):
     gradient = np.abs(x.grad.asnumpy()[:, :, 0, :]).sum(axis=1)  # (4, 150)
     assert gradient[1, 101:].max() == 0 and gradient[2, 120:].max() == 0
     assert gradient[1, :101].max() > 0
+
+
+def test_auto_is_the_mode_the_model_was_tested_in_whatever_the_engine(tmp_path):
+    """One meaning per mode: auto is windows for a run trained on one length, whole for an --any-length
+    run, and never depends on the engine (onnxruntime refuses whole in one line instead)."""
+    from bindreg.score.predict import choose_mode
+
+    directory = exported(ConvNet(), tmp_path / "run")
+    assert choose_mode(directory, "mxnet", "auto") == choose_mode(directory, "onnxruntime", "auto") == "windows"
+    run = json.loads((directory / "run.json").read_text())
+    (directory / "run.json").write_text(json.dumps({**run, "any_length": True}))
+    assert choose_mode(directory, "mxnet", "auto") == "whole"
+    with pytest.raises(BindregError, match=r"trained on whole sequences.*--mode whole needs --engine mxnet"):
+        choose_mode(directory, "onnxruntime", "auto")

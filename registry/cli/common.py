@@ -54,8 +54,9 @@ FromRepo = Annotated[Optional[str], typer.Option("--from", help="Git repository 
 ModelArg = Annotated[str, typer.Argument(help="NAME[@VERSION] of a pulled model, or a bundle or run directory.")]
 EngineOpt = Annotated[str, typer.Option(help="mxnet, onnxruntime (without MXNet), or a plugin's engine.")]
 ModeOpt = Annotated[str, typer.Option(help="whole: each sequence whole, padding masked (MXNet, global-max "
-                                      "models); windows: best window of the model's length; auto: whole "
-                                      "where possible.")]
+                                      "models); windows: best window of the model's length (every engine); "
+                                      "auto: the mode the model was tested in (whole for --any-length runs, "
+                                      "else windows), the same on every engine.")]
 BudgetOpt = Annotated[str, typer.Option(help="paper: the full protocol; demo: minutes; smoke: seconds.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
 

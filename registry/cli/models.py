@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
@@ -34,17 +34,25 @@ def models(ctx: typer.Context):
 
 
 @models_app.command("list")
-def models_list(repo: FromRepo = None):
-    """List the models published in a registry: latest version, stages, task, experiment, test AUROC.
+def models_list(repo: Annotated[Optional[str], typer.Option("--from", help="A git repository (path or URL) the "
+                                                            "models are published in, or a zoo folder; default: "
+                                                            "the zoo shipped with bindreg, then the current "
+                                                            "repository.")] = None,
+                tf: Annotated[Optional[str], typer.Option("--tf", help="Only this factor's models, e.g. STAT3.")]
+                = None):
+    """List published models: the zoo shipped with bindreg (offline) and a registry's: latest version, stages, factor, task, experiment, test AUROC.
 
-    Example: [bold]bindreg models list --from ../registry[/bold]
+    Example: [bold]bindreg models list --tf STAT3[/bold]; [bold]bindreg models list --from ../registry[/bold]
     """
     from ..hub.repository import list_models
 
+    rows = list_models(repo, tf)
     table([[m["name"], m["latest"], ", ".join(f"{k}: {v}" for k, v in m["stages"].items()) or "-",
-             str(m["meta"].get("task", "?")), str(m["meta"].get("dataset", "?")), str(m["meta"].get("auroc", "?")),
-             str(len(m["versions"]))] for m in list_models(repo)],
-           ["name", "latest", "stages", "task", "experiment", "test AUROC", "versions"])
+            str(m["meta"].get("tf", "-")), str(m["meta"].get("task", "?")), str(m["meta"].get("dataset", "?")),
+            str(m["meta"].get("auroc", "?")), str(len(m["versions"])), m.get("source", "-")] for m in rows],
+          ["name", "latest", "stages", "factor", "task", "experiment", "test AUROC", "versions", "source"])
+    if not rows:
+        typer.echo("no published models" + (f" for factor {tf}" if tf else ""), err=True)
 
 
 @models_app.command("show")

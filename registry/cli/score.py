@@ -40,6 +40,9 @@ def predict(
     """
     if (genome is None) != (regions is None) or (genome is not None) == (fasta is not None):
         raise BindregError("give a FASTA file, or --genome with --regions (not both)")
+    from ..hub.pull import local_model
+
+    model = str(local_model(model))  # a zoo model is verified and cached on first use
     if genome is not None:
         from ..score.regions import predict_regions
 
@@ -47,15 +50,15 @@ def predict(
                                         progress=not quiet and out is not None)
         typer.echo(f"mode: {chosen}", err=True)
         if out is not None:
-            typer.echo(f"{count} regions scored with {engine} -> {out}")
+            typer.echo(f"{count} regions scored with {engine}, mode {chosen} -> {out}")
         return
     from ..score.fasta_stream import predict_fasta_stream
 
     count, chosen = predict_fasta_stream(model, fasta, engine, out, stride, mode,
                                          progress=not quiet and out is not None)
-    typer.echo(f"mode: {chosen}", err=True)
+    typer.echo(f"mode: {chosen}", err=True)  # always on stderr, so stdout and -o stay a plain TSV
     if out is not None:
-        typer.echo(f"{count} sequences scored with {engine} -> {out}")
+        typer.echo(f"{count} sequences scored with {engine}, mode {chosen} -> {out}")
 
 
 @app.command()

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from ..data.synthetic import JASPAR_RELEASE
-from .filters import MATCH_Q, MIN_SITES, SHUFFLES, FilterMotif, draw_logos, learned_motifs, significant
+from .filters import (CORE_COLUMNS, MATCH_Q, MIN_BITS, MIN_BITS_PER_COLUMN, MIN_COVERAGE, MIN_SITES, SHUFFLES,
+                      FilterMotif, draw_logos, learned_motifs, rejection, significant)
 
 PAPER_CITATION = ("Zeng H, Edwards MD, Liu G, Gifford DK. Convolutional neural network architectures "
                   "for predicting DNA-protein binding. Bioinformatics 32(12):i121-i127 (2016). "
@@ -77,13 +78,14 @@ def motif_sequences(dataset, codes: np.ndarray | None = None) -> tuple[np.ndarra
 
 
 def _write_motif_table(motifs: list[FilterMotif], path: Path) -> None:
-    lines = ["filter\tsites\tbits\tbest_match\tname\tp\tq\tsignificant"]
+    lines = ["filter\tsites\tbits\tbits_per_column\tbest_match\tname\tp\tq\tcoverage\tsignificant\twhy_not"]
     for m in motifs:
         best = m.matches[0] if m.matches else None
-        lines.append("\t".join([str(m.index), str(m.sites), f"{m.information:.2f}",
+        lines.append("\t".join([str(m.index), str(m.sites), f"{m.information:.2f}", f"{m.bits_per_column:.2f}",
                                 best["matrix_id"] if best else "-", best["name"] if best else "-",
                                 f"{best['p']:.3g}" if best else "-", f"{best['q']:.3g}" if best else "-",
-                                "yes" if significant(m) else "no"]))
+                                f"{best.get('coverage', 1.0):.2f}" if best else "-",
+                                "yes" if significant(m) else "no", rejection(m) or "-" if best else "-"]))
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -127,7 +129,9 @@ def front_matter(identity: dict, metrics: dict, motifs: list[FilterMotif]) -> di
                       **({"any_length": True, "trained_lengths": identity["lengths"]}
                          if identity.get("any_length") else {})},
             "learned_motifs": {"jaspar": f"{JASPAR_RELEASE} CORE vertebrates", "method": "TOMTOM (memelite)",
-                               "q_threshold": MATCH_Q, "shuffles_to_beat": SHUFFLES, "matched": matched},
+                               "q_threshold": MATCH_Q, "shuffles_to_beat": SHUFFLES, "min_bits": MIN_BITS,
+                               "min_bits_per_column": MIN_BITS_PER_COLUMN, "core_columns": CORE_COLUMNS,
+                               "min_coverage": MIN_COVERAGE, "matched": matched},
             "citation": PAPER_CITATION,
         },
     }
@@ -158,14 +162,15 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
     versions = ", ".join(f"{k} {v}" for k, v in identity["versions"].items())
     matched = [m for m in motifs if significant(m)]
     usable = [m for m in motifs if m.sites >= MIN_SITES]
+    rule = (f"TOMTOM q < {MATCH_Q}, a better p-value than {SHUFFLES} column-shuffled copies of the filter, "
+            f"at least {MIN_BITS:g} bits in the trimmed logo and {MIN_BITS_PER_COLUMN:g} bits per column over its "
+            f"best {CORE_COLUMNS} columns, and an "
+            f"alignment over at least {MIN_COVERAGE:.0%} of the filter's informative columns")
     if matched:
-        verdict = (f"{len(matched)} of {len(motifs)} first-layer filters match a JASPAR motif "
-                   f"(TOMTOM q < {MATCH_Q}, and a better p-value than {SHUFFLES} column-shuffled copies "
-                   "of the filter).")
+        verdict = f"{len(matched)} of {len(motifs)} first-layer filters match a JASPAR motif ({rule})."
     elif usable:
-        verdict = (f"None of the {len(motifs)} first-layer filters matches a JASPAR motif (TOMTOM q < "
-                   f"{MATCH_Q} and better than {SHUFFLES} column-shuffled copies); the best candidates are "
-                   "listed below for inspection, not as findings.")
+        verdict = (f"None of the {len(motifs)} first-layer filters matches a JASPAR motif ({rule}); the best "
+                   "candidates are listed below for inspection, not as findings.")
     elif skipped:
         verdict = ("Not analysed: this run was made by a sweep with `--no-motifs`. "
                    "`bindreg card RUN_DIR` matches its filters to JASPAR and rewrites this card.")
@@ -173,12 +178,13 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
         verdict = "No filter activated on enough test sequences to form a motif."
     else:
         verdict = "The network has no convolutional first layer, so it has no filters to read as motifs."
-    table = ["| filter | sites | bits | best JASPAR match | p | q | match |", "|---|---|---|---|---|---|---|"]
+    table = ["| filter | sites | bits | bits/column (core) | best JASPAR match | p | q | match |",
+             "|---|---|---|---|---|---|---|---|"]
     for m in sorted(usable, key=lambda m: (significant(m) is None, m.matches[0]["p"] if m.matches else 1))[:16]:
         best = m.matches[0] if m.matches else None
-        table.append(f"| {m.index} | {m.sites} | {m.information:.1f} | "
+        table.append(f"| {m.index} | {m.sites} | {m.information:.1f} | {m.bits_per_column:.2f} | "
                      + (f"{best['name']} ({best['matrix_id']}) | {best['p']:.2g} | {best['q']:.2g} | "
-                        f"{'yes' if significant(m) else 'no'} |" if best else "- | - | - | no |"))
+                        f"{'yes' if significant(m) else 'no: ' + rejection(m)} |" if best else "- | - | - | no |"))
     body = [
         f"# {identity['model']} on {identity['dataset']} ({identity['task']})", "",
         f"Test AUROC **{test['auroc']:.4f}**, AUPRC {test['auprc']:.4f}, accuracy {test['accuracy']:.4f} "
@@ -194,10 +200,10 @@ def card_text(identity: dict, metrics: dict, motifs: list[FilterMotif] | None, l
         *table, "",
         "## Intended use", "",
         f"Scoring DNA sequences for binding of the factor behind `{identity['dataset']}`; " + (
-            "sequences of any length are scored whole, padding masked (`bindreg predict`, docs/varlen.md)."
-            if identity.get("any_length") else
+            "sequences of any length are scored whole, padding masked (`bindreg predict` with MXNet, "
+            "docs/varlen.md)." if identity.get("any_length") else
             f"sequences of other lengths are scored by their best {identity['sequence_length']} bp window "
-            "(longer) or N-padded (shorter)."),
+            "(longer) or N-padded (shorter), with either engine (`bindreg predict`, mode `windows`)."),
         "", "## Limitations", "",
         "Trained on one experiment in one cell type. Motif-discovery models separate bound sequence from "
         "dinucleotide shuffles and overstate accuracy against genomic negatives. Filter-to-JASPAR matches "

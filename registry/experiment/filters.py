@@ -6,8 +6,11 @@ aligned, and the base counts of those windows are its position frequency matrix.
 The matrices, trimmed of uninformative flanks, are compared with JASPAR 2026 CORE
 vertebrate motifs (pyjaspar, offline) by TOMTOM (memelite); a match is reported
 when its Benjamini-Hochberg q-value over all filter x motif pairs is below
-``MATCH_Q`` and its p-value beats all ``SHUFFLES`` column-permuted copies of the
-filter (see ``match_jaspar``), and the card says so plainly when none is.
+``MATCH_Q``, its p-value beats all ``SHUFFLES`` column-permuted copies of the
+filter (see ``match_jaspar``), the filter carries enough information to be a motif
+at all (``MIN_BITS`` in all, ``MIN_BITS_PER_COLUMN`` on average over its core) and the
+alignment covers ``MIN_COVERAGE`` of its informative columns (see ``rejection``); the
+card says so plainly when none is.
 """
 
 from __future__ import annotations
@@ -32,6 +35,19 @@ MAX_LOGOS = 24
 SHUFFLES = 49
 #: Filters are read from at most this many sequences.
 MAX_SEQUENCES = 3000
+#: A filter is read as a motif only with this much information in its trimmed logo (bits, all columns)...
+MIN_BITS = 6.0
+#: ... and this much per column on average over its core (its most informative ``CORE_COLUMNS``
+#: consecutive columns): near-uniform logos (~0.5 bits a column) get tiny TOMTOM p-values against
+#: long, weak JASPAR motifs (CTCF's 31 columns) without resembling them. The core, not the whole
+#: logo, because real long motifs have weak stretches too (CTCF MA1930.2: 0.63 bits a column over
+#: 33 columns, 1.07 over its best 10).
+MIN_BITS_PER_COLUMN = 0.75
+CORE_COLUMNS = 10
+#: A column with this much information is one of the filter's informative columns ...
+INFORMATIVE_BITS = 0.5
+#: ... and the best alignment must overlap this share of them (not a corner of the filter).
+MIN_COVERAGE = 0.75
 
 _JASPAR: tuple[list[dict], list[np.ndarray]] | None = None
 
@@ -50,7 +66,17 @@ class FilterMotif:
 
     @property
     def information(self) -> float:
+        """Bits of the trimmed logo, all columns together."""
         return float(information_content(self.pfm[:, self.trimmed[0]:self.trimmed[1]]).sum())
+
+    @property
+    def bits_per_column(self) -> float:
+        """Mean bits per column of the trimmed logo's core: its ``CORE_COLUMNS`` most informative
+        consecutive columns (all of it when shorter)."""
+        bits = information_content(self.pfm[:, self.trimmed[0]:self.trimmed[1]])
+        if len(bits) <= CORE_COLUMNS:
+            return float(bits.mean()) if len(bits) else 0.0
+        return float(np.convolve(bits, np.ones(CORE_COLUMNS) / CORE_COLUMNS, mode="valid").max())
 
 
 def information_content(pfm: np.ndarray) -> np.ndarray:
@@ -143,7 +169,8 @@ def match_jaspar(motifs: list[FilterMotif], keep: int = 3) -> None:
 
     ``q`` is Benjamini-Hochberg over every filter x motif pair. ``beats_shuffles``
     says whether the best p-value is lower than that of every one of ``SHUFFLES``
-    column-permuted copies of the same filter: TOMTOM's Euclidean scores give
+    column-permuted copies of the same filter (False, unscored, for a filter that fails
+    the information floor or the q-value anyway): TOMTOM's Euclidean scores give
     near-uniform matrices tiny p-values against long, weak JASPAR motifs (a random
     filter "matches" CTCF at p ~ 1e-10), and a permuted copy keeps the information
     but not the motif, so it is the null that such artefacts fail.
@@ -156,16 +183,45 @@ def match_jaspar(motifs: list[FilterMotif], keep: int = 3) -> None:
     names, targets = jaspar_vertebrates()
     # float64 always: numba compiles (and caches) one specialisation per dtype.
     queries = [np.ascontiguousarray(m.pfm[:, m.trimmed[0]:m.trimmed[1]], dtype=np.float64) for m in usable]
-    rng = np.random.default_rng(0)
-    shuffled = [q[:, rng.permutation(q.shape[1])] for q in queries for _ in range(SHUFFLES)]
-    p_all = np.asarray(tomtom(queries + shuffled, targets, n_jobs=1)[0], dtype=float)
-    p_values = p_all[:len(queries)]
-    null_best = p_all[len(queries):].min(axis=1).reshape(len(queries), SHUFFLES).min(axis=1)
+    found = tomtom(queries, targets, n_jobs=1)
+    p_values = np.asarray(found[0], dtype=float)
+    offsets, overlaps = np.asarray(found[2]), np.asarray(found[3])
     q_values = _benjamini_hochberg(p_values.ravel()).reshape(p_values.shape)
-    for motif, p_row, q_row, null in zip(usable, p_values, q_values, null_best):
+    # TOMTOM's p-values depend on the targets, not on the other queries, so the shuffles are scored
+    # apart, and only for filters that every other test lets through (a third of them, or less).
+    candidates = [i for i, m in enumerate(usable)
+                  if m.information >= MIN_BITS and m.bits_per_column >= MIN_BITS_PER_COLUMN
+                  and q_values[i].min() < MATCH_Q]
+    null_best = np.full(len(usable), -np.inf)
+    if candidates:
+        rng = np.random.default_rng(0)
+        shuffled = [queries[i][:, rng.permutation(queries[i].shape[1])] for i in candidates for _ in range(SHUFFLES)]
+        p_null = np.asarray(tomtom(shuffled, targets, n_jobs=1)[0], dtype=float)
+        null_best[candidates] = p_null.min(axis=1).reshape(len(candidates), SHUFFLES).min(axis=1)
+    for i, (motif, p_row, q_row, null) in enumerate(zip(usable, p_values, q_values, null_best)):
         for rank, target in enumerate(np.argsort(p_row)[:keep]):
+            covered = alignment_coverage(queries[i], int(offsets[i, target]), int(overlaps[i, target]),
+                                         targets[target].shape[1])
             motif.matches.append({**names[target], "p": float(p_row[target]), "q": float(q_row[target]),
-                                  "beats_shuffles": bool(rank == 0 and p_row[target] < null)})
+                                  "beats_shuffles": bool(rank == 0 and p_row[target] < null),
+                                  "coverage": round(covered, 3)})
+
+
+def alignment_coverage(query: np.ndarray, offset: int, overlap: int, target_width: int) -> float:
+    """Share of the informative columns (>= ``INFORMATIVE_BITS``) of ``query: (4, w)`` that TOMTOM's
+    best alignment overlaps with the target.
+
+    memelite's ``offset`` is where the query starts relative to the target (negative: the query
+    overhangs the target's start) and ``overlap`` the number of aligned columns; on the reverse
+    strand the same holds against the reverse-complemented target, and the query's covered span
+    is the same.
+    """
+    informative = np.flatnonzero(information_content(query) >= INFORMATIVE_BITS)
+    if informative.size == 0:
+        return 0.0
+    start = max(0, -offset)  # first query column inside the target
+    covered = (informative >= start) & (informative < start + overlap)
+    return float(covered.mean())
 
 
 def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -178,9 +234,30 @@ def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
 
 
 def significant(motif: FilterMotif) -> dict | None:
-    """The best match when it passes both tests (q < MATCH_Q and better than every shuffle), else None."""
-    best = motif.matches[0] if motif.matches else None
-    return best if best and best["q"] < MATCH_Q and best["beats_shuffles"] else None
+    """The best match when it passes every test (``rejection`` says none fails), else None."""
+    return motif.matches[0] if motif.matches and rejection(motif) is None else None
+
+
+def rejection(motif: FilterMotif) -> str | None:
+    """Why the filter's best JASPAR match is not claimed, in a few words; None when it is.
+
+    Claimed only when the filter is a motif at all (``MIN_BITS`` in its trimmed logo and
+    ``MIN_BITS_PER_COLUMN`` on average over its core), the match is significant (BH q < ``MATCH_Q``) and beats
+    every column-shuffled copy of the filter, and the alignment covers ``MIN_COVERAGE`` of the
+    filter's informative columns.
+    """
+    if not motif.matches:
+        return "no match"
+    best = motif.matches[0]
+    if motif.information < MIN_BITS or motif.bits_per_column < MIN_BITS_PER_COLUMN:
+        return f"low information ({motif.information:.1f} bits, {motif.bits_per_column:.2f}/column in its core)"
+    if best["q"] >= MATCH_Q:
+        return f"q {best['q']:.2g}"
+    if not best["beats_shuffles"]:
+        return "shuffled filter matches as well"
+    if best.get("coverage", 1.0) < MIN_COVERAGE:
+        return f"alignment covers {best['coverage']:.0%} of the filter"
+    return None
 
 
 def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:

@@ -325,6 +325,8 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
         markdown += "\n" + standing.markdown(recommended, summary["versus_recommended"], summary["seed_spread"],
                                               summary["compute"], _md_table)
         markdown += standing.missing_markdown(summary["missing"], _md_table)
+        from .recovery import motif_recovery, recovery_markdown  # does each card name its factor? (issue 13)
+        markdown += "\n## Motif recovery\n\n" + recovery_markdown(motif_recovery(results, seed))
         (scratch / "report.md").write_text(markdown)
         (scratch / "report.html").write_text(_html(markdown, figures, scratch))
     return summary

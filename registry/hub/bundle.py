@@ -75,6 +75,7 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
             "store_content_sha256": run["store_content_sha256"], "created_at": run["created_at"],
             "onnx": onnx_note is None, **({"onnx_note": onnx_note} if onnx_note else {}),
             "any_length": (scratch / VARLEN_SYMBOL).exists(),
+            "trained_any_length": bool(run.get("any_length", False)),  # predict's auto: whole, else windows
         }
         write_json_atomic(scratch / "bundle.json", info)
         sequences = fixed_sequences(run, length)

@@ -18,34 +18,26 @@ not downloaded again while its recorded archive sha256 is unchanged.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import BindregError
 from ..score.bundles import MANIFEST, ORIGIN, models_home, resolve_local, verify_cached, verify_manifest
+from .cache import Pulled, cached_is_current as _cached_is_current
 from .repository import published_meta, registry_checkout, resolve_version
-
-
-@dataclass
-class Pulled:
-    name: str
-    version: str
-    directory: Path
-    downloaded: bool
-    worst_difference: dict
-    #: Why the cached copy was replaced (it failed its sha256 checks), or None.
-    repaired: str | None = None
 
 
 def pull(spec: str, repo: str | None = None) -> Pulled:
     """Download ``NAME[@VERSION]`` from ``repo`` (path or git URL; default: this repository),
-    verify it, and cache it by version. Returns where it lies."""
+    verify it, and cache it by version. Returns where it lies. With no ``repo``, a name of the zoo
+    shipped with bindreg comes from it (offline); a zoo folder as ``repo`` is read like it."""
+    from . import zoo
     from .bundle import check_expectations, extract_archive
     from ..core.fsutil import atomic_directory, clean_stale, owner_tag, sha256_file, write_json_atomic
 
+    if zoo.is_zoo(repo) or (repo is None and zoo.find(spec) is not None):
+        return zoo.pull(spec, Path(repo) if repo is not None else None)
     with registry_checkout(repo) as root:
         name, version, entry = resolve_version(spec, root)
         label = f"{name}@{version}"
@@ -99,14 +91,6 @@ def _check_manifest_sha(manifest: Path, meta: dict, label: str) -> None:
                            "dvc.yaml; the bundle was altered, nothing was kept")
 
 
-def _cached_is_current(target: Path, meta: dict) -> bool:
-    try:
-        origin = json.loads((target / ORIGIN).read_text())
-    except (OSError, ValueError):
-        return False
-    return origin.get("meta", {}).get("archive_sha256") == meta["archive_sha256"]
-
-
 def _download(root: Path, name: str, version: str, scratch: Path, label: str) -> Path:
     """Fetch the archive through DVC from the repository's remote into ``scratch``.
 
@@ -131,11 +115,28 @@ def _download(root: Path, name: str, version: str, scratch: Path, label: str) ->
     return out
 
 
+def local_model(model: str) -> Path:
+    """``resolve_local`` (a path, or NAME[@VERSION] in the cache), except that a model of the zoo shipped
+    with bindreg that is not cached yet is verified and cached first (it is on this machine already)."""
+    from . import zoo
+
+    try:
+        return resolve_local(model)
+    except BindregError as not_local:
+        try:
+            in_zoo = not Path(model).is_dir() and zoo.find(model) is not None
+        except BindregError:
+            raise not_local from None
+        if not in_zoo:
+            raise
+    return zoo.pull(model).directory
+
+
 def recheck(model: str) -> dict:
     """Re-check a downloaded model: every sha256, then ``test.expect`` with both engines."""
     from .bundle import check_expectations
 
-    directory = resolve_local(model)  # every sha256 (and the manifest's own, for a pulled model)
+    directory = local_model(model)  # every sha256 (and the manifest's own, for a pulled model)
     label = str(model)
     if not (directory / MANIFEST).exists():
         verify_manifest(directory, label)  # refuses: a run directory is not a bundle

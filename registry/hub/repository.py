@@ -99,19 +99,40 @@ def latest_version(root: Path, name: str) -> tuple[str, str] | None:
     return list(versions.items())[-1] if versions else None
 
 
-def list_models(repo: str | None = None) -> list[dict]:
-    """One row per registered model: name, latest version, stages and the latest version's meta."""
-    rows = []
+def list_models(repo: str | None = None, tf: str | None = None) -> list[dict]:
+    """One row per registered model: name, latest version, stages and the latest version's meta.
+
+    ``repo`` None: the zoo shipped with bindreg, then the current repository's models when it is a git
+    repository; a zoo folder (``index.json``): that zoo. ``tf`` keeps one factor's models."""
+    from . import zoo
+
+    if zoo.is_zoo(repo):
+        return zoo.list_models(Path(repo), tf)
+    rows = zoo.list_models(None, tf) if repo is None else []
+    if repo is None and not git(Path.cwd(), "rev-parse", "--show-toplevel", check=False):
+        return rows  # outside a git repository: the zoo alone
     with registry_checkout(repo) as root:
         for name, entry in registered(root).items():
             latest, commit = list(entry["versions"].items())[-1]
-            rows.append({"name": name, "latest": latest, "versions": list(entry["versions"]),
-                         "stages": entry["stages"], "meta": published_meta(root, commit, name) or {}})
+            meta = published_meta(root, commit, name) or {}
+            if zoo.matches_factor(meta, name, tf):
+                rows.append({"name": name, "latest": latest, "versions": list(entry["versions"]),
+                             "stages": entry["stages"], "meta": meta, "source": str(repo or root)})
     return rows
 
 
 def show_model(spec: str, repo: str | None = None) -> dict:
-    """Versions, stages and recorded meta of one model (one version when the spec names it)."""
+    """Versions, stages and recorded meta of one model (one version when the spec names it); a zoo
+    model when ``repo`` is None and the shipped zoo has the name, or when ``repo`` is a zoo folder."""
+    from . import zoo
+
+    if repo is None or zoo.is_zoo(repo):
+        folder = Path(repo) if repo is not None else None
+        found = zoo.show_model(spec, folder)
+        if found is not None:
+            return found
+        if folder is not None:
+            raise zoo.unknown(spec, folder)
     with registry_checkout(repo) as root:
         name, chosen, entry = resolve_version(spec, root)
         commit = entry["versions"][chosen]

@@ -146,7 +146,8 @@ def bundle_info(directory: Path) -> dict:
     elif is_run(directory):
         record = read_run(directory, finished=False)
         path = directory / "run.json"
-        info = {"input_length": record.sequence_length, "model": record.model, "both_strands": record.both_strands}
+        info = {"input_length": record.sequence_length, "model": record.model, "both_strands": record.both_strands,
+                "trained_any_length": bool(record.run.get("any_length", False))}
     else:
         raise BindregError(f"{directory}: neither a model bundle (bundle.json) nor a run directory (run.json); "
                            "give a published NAME[@VERSION] pulled with `bindreg pull`, or a run directory")

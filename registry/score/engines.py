@@ -41,7 +41,7 @@ def load_onnxruntime(bundle: Path, info: dict) -> tuple[RunBatch, int]:
     options.log_severity_level = 3  # MXNet's exporter lists weights as graph inputs; ORT warns once per weight
     session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
     input_name = session.get_inputs()[0].name
-    batch = int(info.get("onnx_batch", 1))
+    batch = onnx_batch(session, info)
 
     def run_onnx(chunk: np.ndarray) -> np.ndarray:
         # The exported graph has a fixed batch; pad the last chunk with N (zeros).
@@ -50,6 +50,15 @@ def load_onnxruntime(bundle: Path, info: dict) -> tuple[RunBatch, int]:
         return session.run(None, {input_name: padded})[0]
 
     return run_onnx, batch
+
+
+def onnx_batch(session, info: dict) -> int:
+    """The batch the ONNX graph was exported with: its input shape says, whatever ``bundle.json``
+    (absent in a run directory) claims; a symbolic batch takes ``bundle.json``'s or 64."""
+    declared = session.get_inputs()[0].shape[0]
+    if isinstance(declared, int) and declared > 0:
+        return declared
+    return int(info.get("onnx_batch", 64))
 
 
 def import_network(directory: Path, symbol: str, inputs: list[str]):

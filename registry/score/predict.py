@@ -1,10 +1,14 @@
 """Scoring sequences of any length with an exported network, through MXNet or onnxruntime alone.
 
-Two modes (``--mode``; ``auto`` picks ``whole`` where it can, else ``windows``):
+Two modes (``--mode``), and ``auto``, which depends on the model only, never on the engine:
+``whole`` for a model trained on sequences of any length (``bindreg run --any-length``), else
+``windows``; so ``--engine mxnet`` and ``--engine onnxruntime`` give the same scores (1e-5)
+for the same input and mode.
 
 ``whole`` (MXNet, global-max networks): each sequence is scored whole, in padded batches
 with the padding masked out (``bindreg.varlen``); a sequence of the model's length scores
-as on the fixed-length path.
+as on the fixed-length path. The ONNX graph has a fixed input length, so other engines
+refuse it (one line naming the fix).
 
 ``windows``: the network sees its fixed input length ``L`` (recorded in ``bundle.json``):
 
@@ -118,18 +122,23 @@ def read_sequences(fasta: Path) -> SequenceSet:
 
 
 def choose_mode(directory: Path, engine: str, mode: str) -> str:
-    """``whole`` or ``windows`` for ``mode`` (auto, whole or windows) and what the model and engine offer."""
-    from .whole import supports_any_length
+    """``whole`` or ``windows`` for ``mode`` (auto, whole or windows).
 
+    ``auto`` is the mode the model was tested in, whatever the engine: ``whole`` for a model
+    trained on sequences of any length, ``windows`` for one trained on one length (the paper's
+    "is there a site anywhere?", and what ``test.expect`` checks). ``whole`` needs MXNet.
+    """
     if mode not in MODES:
         raise BindregError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    whole_possible = engine == "mxnet" and supports_any_length(directory)
-    if mode == "whole" and engine != "mxnet":
-        raise BindregError("--mode whole needs --engine mxnet (the ONNX export has a fixed input length); "
-                           "use --mode windows with onnxruntime")
+    chosen = mode
     if mode == "auto":
-        return "whole" if whole_possible else "windows"
-    return mode
+        chosen = "whole" if bundle_info(directory).get("trained_any_length") else "windows"
+    if chosen == "whole" and engine != "mxnet":
+        why = "this model was trained on whole sequences of any length, so auto means whole; " \
+            if mode == "auto" else ""
+        raise BindregError(f"{directory}: {why}--mode whole needs --engine mxnet (the ONNX export has a fixed "
+                           f"input length); use --engine mxnet, or --mode windows with {engine}")
+    return chosen
 
 
 def score_sequences(directory: Path, sequences: list[str], engine: str = "mxnet", mode: str = "auto",
