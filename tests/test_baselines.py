@@ -40,7 +40,9 @@ def test_tf_from_dataset_name():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model, options", [("kmer_lr", None), ("pwm", {"tf": "CTCF"}),
-                                            ("gkmsvm", {"max_positives": 150})])
+                                            ("gkmsvm", {"max_positives": 150}),
+                                            ("gkmsvm", {"max_positives": 150, "solver": "nystrom",
+                                                        "n_components": 100})])
 def test_baseline_run_directory_has_the_run_shape(tmp_path, zeng_files, model, options):
     summary = run(model, "discovery", str(zeng_files), BUDGETS["smoke"], out=tmp_path / model, options=options)
     metrics = json.loads((tmp_path / model / "metrics.json").read_text())
@@ -50,6 +52,12 @@ def test_baseline_run_directory_has_the_run_shape(tmp_path, zeng_files, model, o
         assert (tmp_path / model / name).exists()
     if model == "gkmsvm":  # what was fitted, not what was offered (the paper's cap samples)
         assert metrics["train_size"] == 300 and metrics["offered_size"] == 1200 and metrics["protocol"]["reduced"]
+
+
+def test_gkmsvm_unknown_solver_is_one_line(tmp_path, zeng_files):
+    with pytest.raises(BindregError, match="solver=exact .* or solver=nystrom"):
+        run("gkmsvm", "discovery", str(zeng_files), BUDGETS["smoke"], out=tmp_path / "g",
+            options={"max_positives": 50, "solver": "smo"})
 
 
 def test_pwm_without_a_motif_name_is_one_line(tmp_path, zeng_files):

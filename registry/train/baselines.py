@@ -30,13 +30,22 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     line says what is being fitted and gkmsvm-lite shows its own progress on stderr."""
     from gkmsvm import train_gkmsvm
 
-    limit = int(context.get("options", {}).get("max_positives", GKMSVM_MAX_POSITIVES))
+    options = context.get("options", {})
+    limit = int(options.get("max_positives", GKMSVM_MAX_POSITIVES))
+    solver = str(options.get("solver", "exact"))
+    if solver not in ("exact", "nystrom"):
+        raise BindregError(f"gkmsvm option solver={solver!r}: give solver=exact (the whole Gram matrix, the "
+                           "paper's gkm-SVM) or solver=nystrom (n_components landmarks, faster, approximate)")
+    # Nystrom: the kernel against n_components landmarks only (gkmsvm-lite's low-rank solver); its cost and
+    # validation AUROC against the exact fit are in docs/compare.md.
+    speed = {"solver": "nystrom", "n_components": int(options.get("n_components", 2000))} if solver == "nystrom" else {}
     positives = rng.permutation(np.flatnonzero(labels == 1))[:limit]
     negatives = rng.permutation(np.flatnonzero(labels == 0))[:len(positives)]
     print(f"gkm-SVM: fitting {len(positives):,} positives + {len(negatives):,} negatives of {len(labels):,} "
-          f"(at most {limit:,} positives, the paper's protocol); quadratic in the sample", file=sys.stderr, flush=True)
+          f"(at most {limit:,} positives, the paper's protocol)"
+          + ("; quadratic in the sample" if not speed else f"; Nystrom, {speed['n_components']:,} landmarks"), file=sys.stderr, flush=True)
     model = train_gkmsvm(onehot[positives].astype(np.float32), onehot[negatives].astype(np.float32),
-                         verbose=bool(context.get("progress", True)))
+                         verbose=bool(context.get("progress", True)), **speed)
 
     def scorer(x):
         return np.asarray(model(x.astype(np.float32)), dtype=np.float64)
