@@ -19,7 +19,7 @@ def _random_batches(count: int = 500, length: int = 101, seed: int = 0):
     return nd.array(x), nd.array(rng.integers(0, 2, count), dtype="float32")
 
 
-@pytest.mark.parametrize("model", ["1layer", "2layer_local_win3"])
+@pytest.mark.parametrize("model", ["1layer", "2layer_local_win3", "1layer_rc"])
 def test_packed_step_is_gluon_trainer_adadelta(model):
     """Two settings packed (grouped convs, batched dense layers, per-setting rho/epsilon) end where
     each alone ends under gluon.Trainer + mx.optimizer.AdaDelta (dropout 0: MXNet's masks differ)."""

@@ -27,10 +27,10 @@ import numpy as np
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import nn
 
-from ..core.sequences import over_strands
+from ..core.sequences import over_strands, reverse_complement
 from . import onehot_conv
 from .draws import dropout_masks, validation_blocks
-from .nets import ConvNet
+from .nets import BothStrandsConvNet, ConvNet
 
 
 #: "auto" (``fuses_first_layer``'s rule), "always" or "never" (MXNet's Convolution + topk/Pooling):
@@ -62,13 +62,26 @@ def first_pool(config: dict, length: int) -> int:
 
 def packable_config(nets: list) -> dict | None:
     """The shared ConvNet structure of ``nets``, or None when they cannot be packed together
-    (not plain ``bindreg.nets.ConvNet``s, or differently shaped)."""
-    if not nets or any(type(net) is not ConvNet for net in nets):
+    (neither plain ``bindreg.nets.ConvNet``s nor ``BothStrandsConvNet``s, or differently shaped).
+
+    A ``BothStrandsConvNet`` (``1layer_rc``) packs as the one-layer ConvNet it is, plus
+    ``strands: 2``: each filter also scans with its reverse complement and the global max is
+    taken over both scans."""
+    if not nets or any(type(net) not in (ConvNet, BothStrandsConvNet) or type(net) is not type(nets[0])
+                       for net in nets):
         return None
-    config = nets[0].config
-    if any(net.config != config or net.hidden.weight.shape != nets[0].hidden.weight.shape for net in nets):
+    config = [_config(net) for net in nets]
+    if any(c != config[0] or net.hidden.weight.shape != nets[0].hidden.weight.shape for c, net in zip(config, nets)):
         return None
-    return config
+    return config[0]
+
+
+def _config(net) -> dict:
+    if type(net) is ConvNet:
+        return net.config
+    filters, _, _, width = net.weight.shape
+    return {"filters": (filters,), "widths": (width,), "inner_pool": None, "top_pool": None,
+            "hidden": net.hidden._units, "strands": 2}  # noqa: SLF001 - Dense keeps its size there
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,8 @@ class PackedGraph(gluon.HybridBlock):
         filters, widths = self._config["filters"], self._config["widths"]
         top, inner = self._config["top_pool"], self._config["inner_pool"]
         fused = self._fused_length is not None
+        if self._config.get("strands") == 2:  # 1layer_rc: the global max over both strands' scans
+            return self._both_strands(F, x, weights)
         if fused:  # conv + the pooling that follows it as one operator (bindreg.onehot_conv)
             h = F.Custom(x, weights["conv0_weight"], weights["conv0_bias"], kernel=widths[0],
                          pool=first_pool(self._config, self._fused_length),
@@ -155,6 +170,27 @@ class PackedGraph(gluon.HybridBlock):
         if top is None:  # topk: the fastest global-max backward on CPU (nets.GlobalMaxOverPositions)
             return F.relu(F.topk(h, axis=3, k=1, ret_typ="value"))
         return F.relu(F.Pooling(h, kernel=(1, top), stride=(1, top), pool_type="max"))
+
+
+    def _both_strands(self, F, x, weights):
+        """``BothStrandsConvNet``'s features ``(N, P*filters)``: max over positions of each filter and of
+        its reverse complement (bases and positions flipped), then over the two, then ReLU."""
+        weight, bias = weights["conv0_weight"], weights["conv0_bias"]
+        scans = []
+        for w in (weight, reverse_complement(weight)):
+            if self._fused_length is not None:
+                h = F.Custom(x, w, bias, kernel=self._config["widths"][0], pool=first_pool(self._config, self._fused_length),
+                             op_type=onehot_conv.OP_TYPE)  # (N, 1, P*filters)
+                scans.append(F.reshape(h, shape=(0, -1)))
+            else:
+                h = F.Convolution(x, w, bias, kernel=(1, self._config["widths"][0]), num_filter=weight_count(self._layout))
+                scans.append(F.reshape(F.topk(h, axis=3, k=1, ret_typ="value"), shape=(0, -1)))
+        return F.relu(F.maximum(*scans))
+
+
+def weight_count(layout: Layout) -> int:
+    """The first layer's output channels (P x filters)."""
+    return layout.entries[0][1][0]
 
 
 def pack(nets: list, layout: Layout, ctx) -> nd.NDArray:
@@ -182,9 +218,13 @@ def unpack(theta: np.ndarray, layout: Layout, setting: int, net) -> None:
 
 
 def _parameters(net) -> dict:
-    """A standalone ConvNet's parameters under the packed layout's names."""
-    convs = [block for block in net.features if isinstance(block, nn.Conv2D)]
+    """A standalone ConvNet's (or BothStrandsConvNet's) parameters under the packed layout's names."""
     parameters = {}
+    if type(net) is BothStrandsConvNet:
+        parameters["conv0_weight"], parameters["conv0_bias"] = net.weight, net.bias
+        convs = []
+    else:
+        convs = [block for block in net.features if isinstance(block, nn.Conv2D)]
     for depth, conv in enumerate(convs):
         parameters[f"conv{depth}_weight"], parameters[f"conv{depth}_bias"] = conv.weight, conv.bias
     for name in ("hidden", "output"):
@@ -240,7 +280,7 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
     weights are then kept in ``best_theta``).
     """
     settings = len(nets)
-    layout = Layout.of(config, nets[0].hidden.weight.shape[1], settings)
+    layout = Layout.of(config, nets[0].hidden.weight.shape[1] or config["filters"][-1], settings)
     theta = pack(nets, layout, ctx)
     theta.attach_grad()
     owner = layout.owner()

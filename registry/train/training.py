@@ -10,10 +10,11 @@ The step loop is kept bare on purpose (batches are slices of one preloaded
 NDArray, no host copies, no per-step synchronisation) so that the protocol costs
 little more than MXNet itself; ``benchmarks/bench_training_loop.py`` checks that.
 
-Networks that are plain ``bindreg.nets.ConvNet``s (the paper's nine CNNs) train on the packed
-engine (bindreg.packed): one flat AdaDelta update, explicit per-setting dropout masks, and the
-search's settings trained together as one graph. Anything else (DeepBind, plugins' networks)
-trains one setting at a time with ``gluon.Trainer``.
+Networks that are plain ``bindreg.nets.ConvNet``s (the paper's nine CNNs) and
+``BothStrandsConvNet`` (``1layer_rc``) train on the packed engine (bindreg.packed): one flat
+AdaDelta update, explicit per-setting dropout masks, and the search's settings trained together as
+one graph. Anything else (DeepBind, plugins' networks) trains one setting at a time with
+``gluon.Trainer``; architectures with a recipe (``bindnet``) train in ``bindreg.train.recipe``.
 """
 
 from __future__ import annotations
