@@ -19,14 +19,16 @@ def _random_batches(count: int = 500, length: int = 101, seed: int = 0):
     return nd.array(x), nd.array(rng.integers(0, 2, count), dtype="float32")
 
 
-@pytest.mark.parametrize("model", ["1layer", "2layer_local_win3", "1layer_rc"])
+@pytest.mark.parametrize("model", ["1layer", "2layer_local_win3", "1layer_rc", "deepbind", "deepbind-no-hidden"])
 def test_packed_step_is_gluon_trainer_adadelta(model):
     """Two settings packed (grouped convs, batched dense layers, per-setting rho/epsilon) end where
     each alone ends under gluon.Trainer + mx.optimizer.AdaDelta (dropout 0: MXNet's masks differ)."""
     ctx, steps, batch = mx.cpu(), 4, 100
-    architecture = get_registry().architectures.get(model)
+    architecture = get_registry().architectures.get(model.removesuffix("-no-hidden"))
     x, y = _random_batches()
     settings = [{"dropout": 0.0, "rho": 0.9, "epsilon": 1e-6}, {"dropout": 0.0, "rho": 0.99, "epsilon": 1e-4}]
+    if model.startswith("deepbind"):
+        settings = [{**s, "hidden": model == "deepbind"} for s in settings]
     references = []
     for index, hparams in enumerate(settings):
         net = build_network(architecture, hparams, 101, 10 + index, ctx)
@@ -73,9 +75,27 @@ def test_packed_search_matches_sequential_search(tmp_path):
     assert packed.test_metrics["auroc"] == pytest.approx(sequential.test_metrics["auroc"], abs=1e-3)
 
 
+def test_deepbind_search_packs_each_structure_and_matches_one_at_a_time(zeng_files):
+    """DeepBind's space turns the hidden layer on and off: one packed graph per structure, the same
+    curves as each setting trained alone."""
+    _, dataset = prepare(str(zeng_files), "discovery")
+    splits = load_splits(dataset, mx.cpu())
+    architecture = get_registry().architectures.get("deepbind")
+    protocol = BUDGETS["smoke"].with_overrides(settings=6, search_minibatches=20, search_validate_every=10)
+    packed = run_protocol(architecture, splits, protocol, seed=3, ctx=mx.cpu())
+    alone = run_protocol(architecture, splits, protocol.with_overrides(pack=False), seed=3, ctx=mx.cpu())
+    assert (packed.search_mode, alone.search_mode) == ("packed", "sequential")
+    assert {r.hparams["hidden"] for r in packed.search} == {True, False}
+    for together, one in zip(packed.search, alone.search):
+        assert together.hparams == one.hparams
+        for a, b in zip(together.curve, one.curve):
+            assert abs(a.metrics["loss"] - b.metrics["loss"]) < 1e-4
+    assert packed.chosen == alone.chosen
+
+
 def test_networks_that_do_not_pack_search_one_at_a_time(zeng_files):
     _, dataset = prepare(str(zeng_files), "discovery")
     splits = load_splits(dataset, mx.cpu())
-    result = run_protocol(get_registry().architectures.get("deepbind"), splits, BUDGETS["smoke"], seed=0,
-                          ctx=mx.cpu())
-    assert result.search_mode == "sequential" and "not a plain bindreg ConvNet" in result.search_note
+    result = run_protocol(get_registry().architectures.get("cnn_transformer"), splits,
+                          BUDGETS["smoke"].with_overrides(settings=1), seed=0, ctx=mx.cpu())
+    assert result.search_mode == "sequential" and "does not pack" in result.search_note

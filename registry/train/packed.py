@@ -30,7 +30,7 @@ from mxnet.gluon import nn
 from ..core.sequences import over_strands, reverse_complement
 from . import onehot_conv
 from .draws import dropout_masks, validation_blocks
-from .nets import BothStrandsConvNet, ConvNet
+from .nets import BothStrandsConvNet, ConvNet, DeepBindNet
 
 
 #: "auto" (``fuses_first_layer``'s rule), "always" or "never" (MXNet's Convolution + topk/Pooling):
@@ -67,21 +67,29 @@ def packable_config(nets: list) -> dict | None:
     A ``BothStrandsConvNet`` (``1layer_rc``) packs as the one-layer ConvNet it is, plus
     ``strands: 2``: each filter also scans with its reverse complement and the global max is
     taken over both scans."""
-    if not nets or any(type(net) not in (ConvNet, BothStrandsConvNet) or type(net) is not type(nets[0])
+    if not nets or any(type(net) not in (ConvNet, BothStrandsConvNet, DeepBindNet) or type(net) is not type(nets[0])
                        for net in nets):
         return None
     config = [_config(net) for net in nets]
-    if any(c != config[0] or net.hidden.weight.shape != nets[0].hidden.weight.shape for c, net in zip(config, nets)):
+    if any(c != config[0] for c in config):
         return None
     return config[0]
 
 
 def _config(net) -> dict:
+    """The packed graph's description of one net: ConvNet's own config, plus ``strands: 2`` for
+    ``BothStrandsConvNet`` and ``deepbind: True`` for ``DeepBindNet`` (0.25 padding of width - 1 on
+    both sides, dropout on the pooled features, hidden layer of 32 or none: ``hidden`` None)."""
     if type(net) is ConvNet:
-        return net.config
+        return {**net.config, "hidden_inputs": net.hidden.weight.shape[1]}
+    if type(net) is DeepBindNet:
+        filters, _, _, width = net.conv.weight.shape
+        return {"filters": (filters,), "widths": (width,), "inner_pool": None, "top_pool": None,
+                "hidden": None if net.hidden is None else net.hidden._units,  # noqa: SLF001 - Dense's size
+                "hidden_inputs": filters, "deepbind": True}
     filters, _, _, width = net.weight.shape
     return {"filters": (filters,), "widths": (width,), "inner_pool": None, "top_pool": None,
-            "hidden": net.hidden._units, "strands": 2}  # noqa: SLF001 - Dense keeps its size there
+            "hidden": net.hidden._units, "hidden_inputs": filters, "strands": 2}  # noqa: SLF001
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,9 @@ class Layout:
             entries += [(f"conv{depth}_weight", (p * count, channels, 1, width)), (f"conv{depth}_bias", (p * count,))]
             channels = count
         hidden = config["hidden"]
-        entries += [("hidden_weight", (p, hidden, hidden_inputs)), ("hidden_bias", (p, 1, hidden)),
-                    ("output_weight", (p, 2, hidden)), ("output_bias", (p, 1, 2))]
+        if hidden is not None:  # (DeepBind may have none: the pooled features go to the output layer)
+            entries += [("hidden_weight", (p, hidden, hidden_inputs)), ("hidden_bias", (p, 1, hidden))]
+        entries += [("output_weight", (p, 2, hidden or hidden_inputs)), ("output_bias", (p, 1, 2))]
         return cls(tuple(entries), settings)
 
     @property
@@ -131,8 +140,13 @@ class PackedGraph(gluon.HybridBlock):
         weights = {name: F.reshape(piece, shape=shape) for (name, shape), piece in zip(self._layout.entries, pieces)}
         h = self._features(F, x, weights)
         h = F.transpose(F.reshape(h, shape=(0, p, -1)), axes=(1, 0, 2))  # (P, N, features)
-        h = F.relu(F.broadcast_add(F.batch_dot(h, weights["hidden_weight"], transpose_b=True), weights["hidden_bias"]))
-        if self._training:
+        deepbind = self._config.get("deepbind", False)
+        if self._training and deepbind:  # DeepBind drops pooled features, not hidden units
+            h = h * masks
+        if "hidden_weight" in weights:
+            h = F.relu(F.broadcast_add(F.batch_dot(h, weights["hidden_weight"], transpose_b=True),
+                                       weights["hidden_bias"]))
+        if self._training and not deepbind:
             h = h * masks
         logits = F.broadcast_add(F.batch_dot(h, weights["output_weight"], transpose_b=True), weights["output_bias"])
         if not self._training:
@@ -148,6 +162,12 @@ class PackedGraph(gluon.HybridBlock):
         fused = self._fused_length is not None
         if self._config.get("strands") == 2:  # 1layer_rc: the global max over both strands' scans
             return self._both_strands(F, x, weights)
+        if self._config.get("deepbind"):  # 0.25-padded input: MXNet's convolution (not one-hot)
+            pad = widths[0] - 1
+            x = F.pad(x, mode="constant", constant_value=0.25, pad_width=(0, 0, 0, 0, 0, 0, pad, pad))
+            h = F.Convolution(x, weights["conv0_weight"], weights["conv0_bias"], kernel=(1, widths[0]),
+                              num_filter=weight_count(self._layout))
+            return F.relu(F.reshape(F.topk(h, axis=3, k=1, ret_typ="value"), shape=(0, -1)))
         if fused:  # conv + the pooling that follows it as one operator (bindreg.onehot_conv)
             h = F.Custom(x, weights["conv0_weight"], weights["conv0_bias"], kernel=widths[0],
                          pool=first_pool(self._config, self._fused_length),
@@ -223,13 +243,16 @@ def _parameters(net) -> dict:
     if type(net) is BothStrandsConvNet:
         parameters["conv0_weight"], parameters["conv0_bias"] = net.weight, net.bias
         convs = []
+    elif type(net) is DeepBindNet:
+        convs = [net.conv]
     else:
         convs = [block for block in net.features if isinstance(block, nn.Conv2D)]
     for depth, conv in enumerate(convs):
         parameters[f"conv{depth}_weight"], parameters[f"conv{depth}_bias"] = conv.weight, conv.bias
     for name in ("hidden", "output"):
         layer = getattr(net, name)
-        parameters[f"{name}_weight"], parameters[f"{name}_bias"] = layer.weight, layer.bias
+        if layer is not None:
+            parameters[f"{name}_weight"], parameters[f"{name}_bias"] = layer.weight, layer.bias
     return parameters
 
 
@@ -280,7 +303,7 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
     weights are then kept in ``best_theta``).
     """
     settings = len(nets)
-    layout = Layout.of(config, nets[0].hidden.weight.shape[1] or config["filters"][-1], settings)
+    layout = Layout.of(config, config["hidden_inputs"], settings)
     theta = pack(nets, layout, ctx)
     theta.attach_grad()
     owner = layout.owner()
@@ -292,13 +315,14 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
     train_graph.hybridize(static_alloc=True, static_shape=True)
     score_graph.hybridize(static_alloc=True)
     rates = [float(net.dropout._rate) for net in nets]
+    mask_width = config["hidden_inputs"] if config.get("deepbind") else config["hidden"]
     rngs = [np.random.default_rng(seed) for seed in seeds]
     best_theta = theta.asnumpy()
     validation_seconds = 0.0
     started = time.perf_counter()
     step = 0
     for block in validation_blocks(minibatches, validate_every):
-        masks = nd.array(dropout_masks(rngs, rates, block, batch_size, config["hidden"]), ctx=ctx)
+        masks = nd.array(dropout_masks(rngs, rates, block, batch_size, mask_width), ctx=ctx)
         for index in range(block):
             x, y = next(batches)
             with autograd.record():

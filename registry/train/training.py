@@ -174,6 +174,7 @@ def train_together(architecture: Architecture, settings: list[dict], splits: dic
 
     Setting ``i`` is initialised and draws its dropout masks with ``seeds[i]`` exactly as it would
     alone, so each result equals ``train_setting`` of that setting (to float tolerance).
+    ``on_step(n)`` receives the setting-steps done so far (P per packed step).
     """
     train, valid = splits["train"], splits["valid"]
     check_enough_for_a_minibatch(train, batch_size)
@@ -185,33 +186,45 @@ def train_together(architecture: Architecture, settings: list[dict], splits: dic
             return None
         nets += [build_network(architecture, hparams, train.input_length, seed, ctx)
                  for hparams, seed in zip(settings[1:], seeds[1:])]
-    config = packable_config(nets)
-    if config is None:
-        return None
+    # Settings of one structure pack into one graph; a space that changes the structure (DeepBind's
+    # hidden layer on or off) gives one graph per structure, each on the same minibatch order.
+    groups: dict[str, list[int]] = {}
+    for index, net in enumerate(nets):
+        config = packable_config([net])
+        if config is None:
+            return None
+        groups.setdefault(repr(sorted(config.items())), []).append(index)
     curves: list[list[Checkpoint]] = [[] for _ in settings]
     bests: list[Checkpoint | None] = [None] * len(settings)
+    results: list[SettingResult | None] = [None] * len(settings)
+    done = 0
+    for members in groups.values():
+        def judge(setting: int, step: int, scores: np.ndarray, members=members) -> bool:
+            index = members[setting]
+            checkpoint = Checkpoint(step, binary_metrics(valid.labels, scores))
+            curves[index].append(checkpoint)
+            if _better(checkpoint.metrics, bests[index].metrics if bests[index] else None):
+                bests[index] = checkpoint
+                return True
+            return False
 
-    def judge(setting: int, step: int, scores: np.ndarray) -> bool:
-        checkpoint = Checkpoint(step, binary_metrics(valid.labels, scores))
-        curves[setting].append(checkpoint)
-        if _better(checkpoint.metrics, bests[setting].metrics if bests[setting] else None):
-            bests[setting] = checkpoint
-            return True
-        return False
-
-    order_rng = np.random.default_rng(seeds[0] if order_seed is None else order_seed)
-    run = train_packed(nets, config, settings, seeds, train.batches(order_rng, batch_size), valid.x, minibatches,
-                       validate_every, ctx, batch_size, judge, on_step, valid_x_rc=valid.x_rc)
-    results = []
-    share = 1.0 / len(settings)  # one graph: each setting is charged an equal share of the time
-    for index, (hparams, seed, net) in enumerate(zip(settings, seeds, nets)):
-        params = {}
-        if keep_nets:
-            unpack(run.best_theta, run.layout, index, net)
-            params = {name: p.data().copy() for name, p in net.collect_params().items()}
-        results.append(SettingResult(dict(hparams), seed, curves[index], bests[index], net if keep_nets else None,
-                                     params, train_seconds=(run.seconds - run.validation_seconds) * share,
-                                     validation_seconds=run.validation_seconds * share))
+        group_nets = [nets[i] for i in members]
+        order_rng = np.random.default_rng(seeds[0] if order_seed is None else order_seed)
+        step_of = (lambda step, done=done, size=len(members): on_step(done + step * size)) if on_step else None
+        run = train_packed(group_nets, packable_config(group_nets), [settings[i] for i in members],
+                           [seeds[i] for i in members], train.batches(order_rng, batch_size), valid.x, minibatches,
+                           validate_every, ctx, batch_size, judge, step_of, valid_x_rc=valid.x_rc)
+        done += minibatches * len(members)
+        share = 1.0 / len(members)  # one graph: each setting is charged an equal share of its time
+        for slot, index in enumerate(members):
+            params = {}
+            if keep_nets:
+                unpack(run.best_theta, run.layout, slot, nets[index])
+                params = {name: p.data().copy() for name, p in nets[index].collect_params().items()}
+            results[index] = SettingResult(dict(settings[index]), seeds[index], curves[index], bests[index],
+                                           nets[index] if keep_nets else None, params,
+                                           train_seconds=(run.seconds - run.validation_seconds) * share,
+                                           validation_seconds=run.validation_seconds * share)
     return results
 
 
@@ -305,10 +318,10 @@ def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol:
         # The bar counts setting-steps either way: P settings advance per packed step.
         search = train_together(architecture, settings, splits, protocol.search_minibatches,
                                 protocol.search_validate_every, seeds, ctx, protocol.batch_size,
-                                (lambda step: on_step(step * len(settings))) if on_step else None, order_seed=seed)
+                                on_step, order_seed=seed)
         note = ("" if search is not None else splits["train"].why_sequential if any_length(splits)
                 else "the data are streamed from Zarr" if streamed(splits)
-                else f"{architecture.name} is not a plain bindreg ConvNet")
+                else f"{architecture.name} does not pack (not a ConvNet, 1layer_rc or DeepBind)")
     mode = "packed" if search is not None else "sequential"
     if search is None:
         search = []
