@@ -38,7 +38,7 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
                            "paper's gkm-SVM) or solver=nystrom (n_components landmarks, faster, approximate)")
     # Nystrom: the kernel against n_components landmarks only (gkmsvm-lite's low-rank solver); its cost and
     # validation AUROC against the exact fit are in docs/compare.md.
-    speed = {"solver": "nystrom", "n_components": int(options.get("n_components", 2000))} if solver == "nystrom" else {}
+    speed = {"solver": "nystrom", "n_components": int(options.get("n_components", 1000))} if solver == "nystrom" else {}
     positives = rng.permutation(np.flatnonzero(labels == 1))[:limit]
     negatives = rng.permutation(np.flatnonzero(labels == 0))[:len(positives)]
     print(f"gkm-SVM: fitting {len(positives):,} positives + {len(negatives):,} negatives of {len(labels):,} "
