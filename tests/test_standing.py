@@ -30,3 +30,24 @@ def test_seed_spread_and_compute():
     assert abs(cost["total_seconds"] - (9 * 3600 + 10)) < 1e-6 and cost["per_model"]["m"]["runs"] == 9
     text = standing.markdown("m", [], [row], cost, _md_table)
     assert "## Seeds" in text and "## Compute" in text
+
+
+def test_findings_compare_medians_only_over_the_experiments_both_models_ran():
+    """A sweep under way: 1layer on one experiment, gkm-SVM on twelve. Their medians are not
+    comparable, so the finding is not tested; 1layer_128motif, on all twelve, is compared instead
+    on those twelve. The recommended model (its own recipe) is not one of the paper's CNNs."""
+    import numpy as np
+
+    from bindreg.experiment.report import findings
+
+    models = ["1layer", "1layer_128motif", "bindnet", "gkmsvm"]
+    matrix = np.full((4, 12), np.nan)
+    matrix[0, 0] = 0.99  # 1layer: one experiment, the easiest
+    matrix[1] = np.linspace(0.80, 0.90, 12)
+    matrix[2] = np.linspace(0.95, 0.99, 12)
+    matrix[3] = np.linspace(0.85, 0.95, 12)
+    row = next(r for r in findings(models, matrix, {}, []) if "gkm-SVM" in r["finding"])
+    assert row["holds"] is False and "1layer_128motif" in row["measured"] and "12 experiments" in row["measured"]
+    matrix[1] = np.nan
+    row = next(r for r in findings(models, matrix, {}, []) if "gkm-SVM" in r["finding"])
+    assert row["holds"] is None and "share 1 experiment" in row["measured"]
