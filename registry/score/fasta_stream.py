@@ -118,7 +118,6 @@ def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLen
 
         net = import_network(directory, "model-symbol.json", ["data"])
         net.hybridize(static_alloc=True)
-
         return FixedLengthScorer(engine, length, lambda x: net(mx.nd.array(x, dtype="float32")).asnumpy(), both)
     # A plugin's engine, or an ONNX export this rewrite does not cover: the engine's own batch, padded.
     scorer = load_scorer(directory, engine)
@@ -254,7 +253,7 @@ def _parse_bytes(raw, records, code_of, whitespace):
                 named += 1
                 i += 1
             name_ends[record] = named
-            if record == 0 and named == 0 or record > 0 and named == name_ends[record - 1]:
+            if named == (name_ends[record - 1] if record else 0):  # no name after '>'
                 return 1, codes[:0], lengths, name_bytes[:0], name_ends, header_lines
             while i < size and raw[i] != 10:
                 i += 1

@@ -61,12 +61,8 @@ def first_pool(config: dict, length: int) -> int:
 
 
 def packable_config(nets: list) -> dict | None:
-    """The shared ConvNet structure of ``nets``, or None when they cannot be packed together
-    (neither plain ``bindreg.nets.ConvNet``s nor ``BothStrandsConvNet``s, or differently shaped).
-
-    A ``BothStrandsConvNet`` (``1layer_rc``) packs as the one-layer ConvNet it is, plus
-    ``strands: 2``: each filter also scans with its reverse complement and the global max is
-    taken over both scans."""
+    """The shared structure of ``nets``, or None when they cannot be packed together (not all plain
+    ``bindreg.nets.ConvNet``s, ``BothStrandsConvNet``s or ``DeepBindNet``s, or differently shaped)."""
     if not nets or any(type(net) not in (ConvNet, BothStrandsConvNet, DeepBindNet) or type(net) is not type(nets[0])
                        for net in nets):
         return None
@@ -77,19 +73,18 @@ def packable_config(nets: list) -> dict | None:
 
 
 def _config(net) -> dict:
-    """The packed graph's description of one net: ConvNet's own config, plus ``strands: 2`` for
-    ``BothStrandsConvNet`` and ``deepbind: True`` for ``DeepBindNet`` (0.25 padding of width - 1 on
-    both sides, dropout on the pooled features, hidden layer of 32 or none: ``hidden`` None)."""
+    """The packed graph's description of one net: ConvNet's own config; ``BothStrandsConvNet``
+    (``1layer_rc``) as the one-layer ConvNet it is plus ``strands: 2`` (each filter also scans with its
+    reverse complement, global max over both); ``DeepBindNet`` plus ``deepbind: True`` (0.25 padding of
+    width - 1 on both sides, dropout on the pooled features, hidden layer of 32 or none: ``hidden`` None)."""
     if type(net) is ConvNet:
         return {**net.config, "hidden_inputs": net.hidden.weight.shape[1]}
-    if type(net) is DeepBindNet:
-        filters, _, _, width = net.conv.weight.shape
-        return {"filters": (filters,), "widths": (width,), "inner_pool": None, "top_pool": None,
-                "hidden": None if net.hidden is None else net.hidden._units,  # noqa: SLF001 - Dense's size
-                "hidden_inputs": filters, "deepbind": True}
-    filters, _, _, width = net.weight.shape
-    return {"filters": (filters,), "widths": (width,), "inner_pool": None, "top_pool": None,
-            "hidden": net.hidden._units, "hidden_inputs": filters, "strands": 2}  # noqa: SLF001
+    weight = net.conv.weight if type(net) is DeepBindNet else net.weight
+    filters, _, _, width = weight.shape
+    hidden = None if net.hidden is None else net.hidden._units  # noqa: SLF001 - Dense keeps its size there
+    extra = {"deepbind": True} if type(net) is DeepBindNet else {"strands": 2}
+    return {"filters": (filters,), "widths": (width,), "inner_pool": None, "top_pool": None, "hidden": hidden,
+            "hidden_inputs": filters, **extra}
 
 
 @dataclass(frozen=True)
@@ -165,9 +160,7 @@ class PackedGraph(gluon.HybridBlock):
         if self._config.get("deepbind"):  # 0.25-padded input: MXNet's convolution (not one-hot)
             pad = widths[0] - 1
             x = F.pad(x, mode="constant", constant_value=0.25, pad_width=(0, 0, 0, 0, 0, 0, pad, pad))
-            h = F.Convolution(x, weights["conv0_weight"], weights["conv0_bias"], kernel=(1, widths[0]),
-                              num_filter=weight_count(self._layout))
-            return F.relu(F.reshape(F.topk(h, axis=3, k=1, ret_typ="value"), shape=(0, -1)))
+            return F.relu(self._global_max(F, x, weights["conv0_weight"], weights["conv0_bias"], fused=False))
         if fused:  # conv + the pooling that follows it as one operator (bindreg.onehot_conv)
             h = F.Custom(x, weights["conv0_weight"], weights["conv0_bias"], kernel=widths[0],
                          pool=first_pool(self._config, self._fused_length),
@@ -191,21 +184,22 @@ class PackedGraph(gluon.HybridBlock):
             return F.relu(F.topk(h, axis=3, k=1, ret_typ="value"))
         return F.relu(F.Pooling(h, kernel=(1, top), stride=(1, top), pool_type="max"))
 
-
     def _both_strands(self, F, x, weights):
         """``BothStrandsConvNet``'s features ``(N, P*filters)``: max over positions of each filter and of
         its reverse complement (bases and positions flipped), then over the two, then ReLU."""
-        weight, bias = weights["conv0_weight"], weights["conv0_bias"]
-        scans = []
-        for w in (weight, reverse_complement(weight)):
-            if self._fused_length is not None:
-                h = F.Custom(x, w, bias, kernel=self._config["widths"][0], pool=first_pool(self._config, self._fused_length),
-                             op_type=onehot_conv.OP_TYPE)  # (N, 1, P*filters)
-                scans.append(F.reshape(h, shape=(0, -1)))
-            else:
-                h = F.Convolution(x, w, bias, kernel=(1, self._config["widths"][0]), num_filter=weight_count(self._layout))
-                scans.append(F.reshape(F.topk(h, axis=3, k=1, ret_typ="value"), shape=(0, -1)))
-        return F.relu(F.maximum(*scans))
+        weight, bias, fused = weights["conv0_weight"], weights["conv0_bias"], self._fused_length is not None
+        return F.relu(F.maximum(self._global_max(F, x, weight, bias, fused),
+                                self._global_max(F, x, reverse_complement(weight), bias, fused)))
+
+    def _global_max(self, F, x, weight, bias, fused: bool):
+        """One-layer scan and global max ``(N, P*filters)``, by the fused one-hot operator or MXNet's."""
+        width = self._config["widths"][0]
+        if fused:
+            h = F.Custom(x, weight, bias, kernel=width, pool=first_pool(self._config, self._fused_length),
+                         op_type=onehot_conv.OP_TYPE)  # (N, 1, P*filters)
+            return F.reshape(h, shape=(0, -1))
+        h = F.Convolution(x, weight, bias, kernel=(1, width), num_filter=weight_count(self._layout))
+        return F.reshape(F.topk(h, axis=3, k=1, ret_typ="value"), shape=(0, -1))
 
 
 def weight_count(layout: Layout) -> int:
@@ -238,7 +232,7 @@ def unpack(theta: np.ndarray, layout: Layout, setting: int, net) -> None:
 
 
 def _parameters(net) -> dict:
-    """A standalone ConvNet's (or BothStrandsConvNet's) parameters under the packed layout's names."""
+    """A standalone ConvNet's (BothStrandsConvNet's, DeepBindNet's) parameters under the packed layout's names."""
     parameters = {}
     if type(net) is BothStrandsConvNet:
         parameters["conv0_weight"], parameters["conv0_bias"] = net.weight, net.bias
@@ -347,7 +341,7 @@ def train_packed(nets: list, config: dict, hparams: list[dict], seeds: list[int]
 
 def _scores(graph, theta, x, x_rc=None) -> np.ndarray:
     """``(P, n)`` P(bound) of every setting; the mean over both strands when ``x_rc`` is given."""
-    channels = graph._layout.entries[0][1][0]  # noqa: SLF001 - P x first-layer filters
+    channels = weight_count(graph._layout)  # noqa: SLF001
     # Chunks small enough that the first layer's output stays near 16M floats (64 MB).
     batch_size = int(np.clip(16_000_000 // (channels * x.shape[3]), 50, 1000))
 

@@ -10,10 +10,10 @@ The step loop is kept bare on purpose (batches are slices of one preloaded
 NDArray, no host copies, no per-step synchronisation) so that the protocol costs
 little more than MXNet itself; ``benchmarks/bench_training_loop.py`` checks that.
 
-Networks that are plain ``bindreg.nets.ConvNet``s (the paper's nine CNNs) and
-``BothStrandsConvNet`` (``1layer_rc``) train on the packed engine (bindreg.packed): one flat
-AdaDelta update, explicit per-setting dropout masks, and the search's settings trained together as
-one graph. Anything else (DeepBind, plugins' networks) trains one setting at a time with
+Networks that are plain ``bindreg.nets.ConvNet``s (the paper's nine CNNs), ``BothStrandsConvNet``
+(``1layer_rc``) and ``DeepBindNet`` train on the packed engine (bindreg.packed): one flat AdaDelta
+update, explicit per-setting dropout masks, and the search's settings trained together as one graph
+per structure. Anything else (plugins' networks) trains one setting at a time with
 ``gluon.Trainer``; architectures with a recipe (``bindnet``) train in ``bindreg.train.recipe``.
 """
 
@@ -188,17 +188,17 @@ def train_together(architecture: Architecture, settings: list[dict], splits: dic
                  for hparams, seed in zip(settings[1:], seeds[1:])]
     # Settings of one structure pack into one graph; a space that changes the structure (DeepBind's
     # hidden layer on or off) gives one graph per structure, each on the same minibatch order.
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, tuple[dict, list[int]]] = {}
     for index, net in enumerate(nets):
         config = packable_config([net])
         if config is None:
             return None
-        groups.setdefault(repr(sorted(config.items())), []).append(index)
+        groups.setdefault(repr(sorted(config.items())), (config, []))[1].append(index)
     curves: list[list[Checkpoint]] = [[] for _ in settings]
     bests: list[Checkpoint | None] = [None] * len(settings)
     results: list[SettingResult | None] = [None] * len(settings)
     done = 0
-    for members in groups.values():
+    for config, members in groups.values():
         def judge(setting: int, step: int, scores: np.ndarray, members=members) -> bool:
             index = members[setting]
             checkpoint = Checkpoint(step, binary_metrics(valid.labels, scores))
@@ -211,7 +211,7 @@ def train_together(architecture: Architecture, settings: list[dict], splits: dic
         group_nets = [nets[i] for i in members]
         order_rng = np.random.default_rng(seeds[0] if order_seed is None else order_seed)
         step_of = (lambda step, done=done, size=len(members): on_step(done + step * size)) if on_step else None
-        run = train_packed(group_nets, packable_config(group_nets), [settings[i] for i in members],
+        run = train_packed(group_nets, config, [settings[i] for i in members],
                            [seeds[i] for i in members], train.batches(order_rng, batch_size), valid.x, minibatches,
                            validate_every, ctx, batch_size, judge, step_of, valid_x_rc=valid.x_rc)
         done += minibatches * len(members)
