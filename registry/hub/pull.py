@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..core.errors import BindregError
 from ..score.bundles import MANIFEST, ORIGIN, models_home, resolve_local, verify_cached, verify_manifest
-from .cache import Pulled, cached_is_current as _cached_is_current
+from .cache import Pulled, cached_is_current as _cached_is_current, install_checked
 from .repository import published_meta, registry_checkout, resolve_version
 
 
@@ -33,8 +33,7 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
     verify it, and cache it by version. Returns where it lies. With no ``repo``, a name of the zoo
     shipped with bindreg comes from it (offline); a zoo folder as ``repo`` is read like it."""
     from . import zoo
-    from .bundle import check_expectations, extract_archive
-    from ..core.fsutil import atomic_directory, clean_stale, owner_tag, sha256_file, write_json_atomic
+    from ..core.fsutil import clean_stale, owner_tag
 
     if zoo.is_zoo(repo) or (repo is None and zoo.find(spec) is not None):
         return zoo.pull(spec, Path(repo) if repo is not None else None)
@@ -58,37 +57,12 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
         scratch = Path(tempfile.mkdtemp(prefix=f".pull-{owner_tag()}.", dir=models_home()))
         try:
             archive = _download(root, name, version, scratch, label)
-            actual = sha256_file(archive)
-            unpacked = scratch / "unpacked"
-            unpacked.mkdir()
-            if actual != meta["archive_sha256"]:
-                # Say which file is damaged when the archive still unpacks; else name the archive.
-                extract_archive(archive, unpacked, label)
-                _check_manifest_sha(unpacked / "manifest.json", meta, label)
-                verify_manifest(unpacked, label)
-                raise BindregError(f"{label}: the archive {name}.tar does not match the sha256 recorded in "
-                                   f"dvc.yaml (expected {meta['archive_sha256'][:12]}..., got {actual[:12]}...); "
-                                   "the remote copy is corrupt, nothing was kept")
-            extract_archive(archive, unpacked, label)
-            _check_manifest_sha(unpacked / "manifest.json", meta, label)
-            verify_manifest(unpacked, label)
-            worst = check_expectations(unpacked, label)
-            with atomic_directory(target, replaces=(ORIGIN, "manifest.json")) as final:
-                for file in unpacked.iterdir():
-                    shutil.copyfile(file, final / file.name)
-                write_json_atomic(final / ORIGIN, {"name": name, "version": version, "repo": str(repo or root),
-                                                   "commit": entry["versions"][version], "meta": meta})
+            worst = install_checked(archive, meta, label, target, {"name": name, "version": version,
+                                    "repo": str(repo or root), "commit": entry["versions"][version], "meta": meta},
+                                    scratch, "dvc.yaml", replaces=(ORIGIN, "manifest.json"))
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return Pulled(name, version, target, True, worst, repaired)
-
-
-def _check_manifest_sha(manifest: Path, meta: dict, label: str) -> None:
-    from ..core.fsutil import sha256_file
-
-    if not manifest.is_file() or sha256_file(manifest) != meta.get("manifest_sha256"):
-        raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 recorded in "
-                           "dvc.yaml; the bundle was altered, nothing was kept")
 
 
 def _download(root: Path, name: str, version: str, scratch: Path, label: str) -> Path:

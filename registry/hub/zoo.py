@@ -150,39 +150,18 @@ def pull(spec: str, zoo: Path | None = None):
 
 
 def install(archive: Path, record: dict, name: str, version: str, label: str, origin: dict) -> dict:
-    """Check ``archive`` against ``record`` (archive and manifest sha256), unpack it safely, check every
-    file and ``test.expect`` with both engines, then cache it under ``$BINDREG_HOME/models/NAME/VERSION``
-    (written aside and renamed). Returns the largest ``test.expect`` difference per engine."""
-    from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic
-    from .bundle import check_expectations, extract_archive, verify_manifest
+    """Check ``archive`` against its zoo ``record`` and cache it (``bindreg.hub.cache.install_checked``).
+    Returns the largest ``test.expect`` difference per engine."""
     from ..score.bundles import ORIGIN, models_home
+    from .cache import install_checked
 
     models_home().mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".zoo-", dir=models_home()))
     try:
-        unpacked = scratch / "unpacked"
-        unpacked.mkdir()
-        actual = sha256_file(archive)
-        if actual != record["archive_sha256"]:
-            extract_archive(archive, unpacked, label)  # name the damaged member when it still unpacks
-            verify_manifest(unpacked, label)
-            raise BindregError(f"{label}: {archive} does not match the sha256 in the zoo index (expected "
-                               f"{record['archive_sha256'][:12]}..., got {actual[:12]}...); the copy is corrupt, "
-                               "nothing was kept")
-        extract_archive(archive, unpacked, label)
-        manifest = unpacked / "manifest.json"
-        if not manifest.is_file() or sha256_file(manifest) != record.get("manifest_sha256"):
-            raise BindregError(f"{label}: manifest.json is missing or does not match the sha256 in the zoo index; "
-                               "the bundle was altered, nothing was kept")
-        verify_manifest(unpacked, label)
-        worst = check_expectations(unpacked, label)
-        with atomic_directory(models_home() / name / version) as final:
-            for file in unpacked.iterdir():
-                shutil.copyfile(file, final / file.name)
-            write_json_atomic(final / ORIGIN, origin)
+        return install_checked(archive, record, label, models_home() / name / version, origin, scratch,
+                               "the zoo index", replaces=(ORIGIN, "manifest.json"))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return worst
 
 
 def add(zoo: Path, bundle: Path, name: str, version: str, meta: dict) -> dict:
