@@ -25,10 +25,10 @@ from bindreg.data.store import split_codes
 from bindreg.train.training import load_splits
 
 
-def _strandnet(filters, width, hparams, rc=True, mean=True):
+def _strandnet(filters, width, hparams, rc=True, mean=True, hidden=32):
     from bindreg.train.strandnet import StrandNet
 
-    return StrandNet(filters=filters, width=width, hidden=32, dropout=hparams.get("dropout", 0.2),
+    return StrandNet(filters=filters, width=width, hidden=hidden, dropout=hparams.get("dropout", 0.2),
                      fused=hparams.get("fused", False), strands=2 if rc else 1, mean=mean)
 
 
@@ -43,6 +43,16 @@ ARMS = {
                                                        optimizer_params={"rho": 0.99, "epsilon": 1e-6})),
     "filters_128_width_15": (partial(_strandnet, 128, 15), BASE),
     "filters_128_width_24": (partial(_strandnet, 128, 24), BASE),
+    # second round: what might widen the lead over gkm-SVM
+    "shift_5": (partial(_strandnet, 256, 11), replace(BASE, shift=5)),
+    "negatives_2": (partial(_strandnet, 256, 11), replace(BASE, negatives=2)),
+    "negatives_4": (partial(_strandnet, 256, 11), replace(BASE, negatives=4)),
+    "negatives_2_cap_5000": (partial(_strandnet, 256, 11), replace(BASE, negatives=2, max_minibatches=5000)),
+    "negatives_2_cap_4000": (partial(_strandnet, 256, 11), replace(BASE, negatives=2, max_minibatches=4000)),
+    "negatives_4_cap_5000": (partial(_strandnet, 256, 11), replace(BASE, negatives=4, max_minibatches=5000)),
+    "hidden_128": (partial(_strandnet, 256, 11, hidden=128), BASE),
+    "patience_8": (partial(_strandnet, 256, 11), replace(BASE, patience=8, decay_after=3, epochs=60,
+                                                         max_minibatches=20_000)),
     # the first arms measured, on 128 filters of width 15
     "w15_no_fresh_negatives": (partial(_strandnet, 128, 15), replace(BASE, fresh_negatives=False)),
     "w15_no_mean_pool": (partial(_strandnet, 128, 15, mean=False), BASE),

@@ -13,7 +13,7 @@ from mxnet import autograd, gluon, nd
 from bindreg.experiment.compare import plan
 from bindreg.train.export import export_onnx
 from bindreg.host.plugins import get_registry
-from bindreg.train.recipe import fresh_negatives
+from bindreg.train.recipe import fresh_negatives, shifted
 from bindreg.train.strandnet import StrandNet
 from bindreg.train.training import BUDGETS
 
@@ -72,6 +72,19 @@ def test_fresh_negatives_keep_dinucleotide_counts_and_n():
         return np.sort(codes[:, :-1] * 5 + codes[:, 1:], axis=1)
 
     np.testing.assert_array_equal(dinucleotides(shuffled), dinucleotides(positives))
+
+
+def test_shifted_moves_each_row_and_fills_with_n():
+    x = _one_hot(200, length=30, with_n=False).asnumpy()[:, :, 0, :].astype(np.uint8)
+    moved = shifted(x, 3, np.random.default_rng(0))
+    seen = set()
+    for row, out in zip(x, moved):
+        offset = next(o for o in range(-3, 4) if np.array_equal(np.roll(row, o, axis=1)[:, max(o, 0):30 + min(o, 0)],
+                                                                out[:, max(o, 0):30 + min(o, 0)]))
+        filled = out[:, :offset] if offset > 0 else out[:, 30 + offset:]
+        assert not filled.any()  # N where nothing moved in
+        seen.add(offset)
+    assert seen == set(range(-3, 4))
 
 
 def test_registered_as_recommended_with_its_own_recipe():

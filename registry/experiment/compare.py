@@ -27,6 +27,7 @@ from ..data.datasets import prepare
 from ..core.errors import BindregError
 from ..core.fsutil import clean_stale, owner_tag
 from ..core.record import RunRecord
+from ..host.catalog import RECIPE_KEY_DEFAULTS
 from ..host.plugins import get_registry
 from ..data.store import counts
 from ..train.training import Protocol
@@ -97,7 +98,8 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
             recipe = None if baseline else registry.architectures.get(model).recipe
             if recipe is not None:  # a changed recipe or space is a new run (the paper's models keep their keys)
                 space = registry.architectures.get(model).space
-                settings["recipe"] = {**asdict(recipe), "space": {k: list(v) for k, v in space.items()}}
+                fields = {k: v for k, v in asdict(recipe).items() if RECIPE_KEY_DEFAULTS.get(k, object()) != v}
+                settings["recipe"] = {**fields, "space": {k: list(v) for k, v in space.items()}}
             runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
             for size in runs_for_size:
                 key = job_key(model, sha, task, settings, seed, size)

@@ -25,7 +25,9 @@ class Recipe:
     ``max_minibatches``, and the best epoch of the best setting is kept. ``fresh_negatives``:
     in discovery, each epoch pairs the training positives with new dinucleotide shuffles.
     ``ensemble``: the best setting is trained this many times from different seeds and the model
-    is the mean of the members' P(bound). ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
+    is the mean of the members' P(bound). ``shift``: each epoch moves every training positive by a
+    random offset in ``[-shift, shift]`` bp (filled with N) before its negatives are drawn.
+    ``negatives``: new shuffles of each positive per epoch (discovery). ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
     layer, and ``False`` for the exported network (same function).
     """
 
@@ -42,6 +44,12 @@ class Recipe:
     fused: bool = False
     #: Members trained from different seeds (the best setting's); the model averages their P(bound).
     ensemble: int = 1
+    shift: int = 0
+    negatives: int = 1
+
+
+#: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
+RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1}
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,17 @@ def fresh_negatives(positives: np.ndarray, rng: np.random.Generator) -> np.ndarr
     return np.ascontiguousarray(shuffled[:, :, :4].transpose(0, 2, 1))
 
 
+def shifted(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
+    """``x: (n, 4, L)`` one-hot with each row moved by its own random offset in ``[-shift, shift]``;
+    the positions moved in from outside are N (all-zero columns)."""
+    length = x.shape[2]
+    offsets = rng.integers(-shift, shift + 1, size=len(x))
+    source = np.arange(length)[None, :] - offsets[:, None]  # (n, L) position each column comes from
+    inside = (source >= 0) & (source < length)
+    moved = np.take_along_axis(x, np.clip(source, 0, length - 1)[:, None, :].repeat(4, axis=1), axis=2)
+    return moved * inside[:, None, :].astype(x.dtype)
+
+
 def _epochs(train, recipe: Recipe, rng: np.random.Generator, reshuffle: bool, ctx):
     """Each epoch's ``(x, y)`` NDArrays, in a fresh random order."""
     x = train.x.asnumpy()[:, :, 0, :].astype(np.uint8)
@@ -63,8 +74,10 @@ def _epochs(train, recipe: Recipe, rng: np.random.Generator, reshuffle: bool, ct
     positives = x[labels == 1]
     while True:
         if reshuffle:
-            epoch_x = np.concatenate([positives, fresh_negatives(positives, rng)])
-            epoch_y = np.repeat(np.float32([1, 0]), len(positives))
+            moved = shifted(positives, recipe.shift, rng) if recipe.shift else positives
+            negatives = [fresh_negatives(moved, rng) for _ in range(recipe.negatives)]
+            epoch_x = np.concatenate([moved, *negatives])
+            epoch_y = np.repeat(np.float32([1, 0]), [len(moved), len(moved) * recipe.negatives])
         else:
             epoch_x, epoch_y = x, labels
         order = rng.permutation(len(epoch_y))
