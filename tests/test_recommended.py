@@ -13,7 +13,8 @@ from mxnet import autograd, gluon, nd
 from bindreg.experiment.compare import plan
 from bindreg.train.export import export_onnx
 from bindreg.host.plugins import get_registry
-from bindreg.train.recipe import fresh_negatives, shifted
+from bindreg.host.catalog import Recipe
+from bindreg.train.recipe import _epochs, fresh_negatives, shifted
 from bindreg.train.strandnet import StrandNet
 from bindreg.train.training import BUDGETS
 
@@ -85,6 +86,17 @@ def test_shifted_moves_each_row_and_fills_with_n():
         assert not filled.any()  # N where nothing moved in
         seen.add(offset)
     assert seen == set(range(-3, 4))
+
+
+def test_each_epoch_pairs_every_positive_with_that_many_new_shuffles():
+    class Train:  # what _epochs reads of a training split
+        x = _one_hot(30, length=40)
+        labels = np.repeat([1, 0], 15)
+
+    epochs = _epochs(Train, Recipe(negatives=2, shift=2), np.random.default_rng(0), True, mx.cpu())
+    (x1, y1), (x2, y2) = next(epochs), next(epochs)
+    assert x1.shape == (45, 4, 1, 40) and y1.asnumpy().sum() == 15
+    assert not np.array_equal(x1.asnumpy(), x2.asnumpy())  # new shuffles (and shifts) every epoch
 
 
 def test_registered_as_recommended_with_its_own_recipe():
