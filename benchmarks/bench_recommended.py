@@ -78,6 +78,14 @@ def table(path: str) -> str:
     return "\n".join(lines)
 
 
+def validation_splits(path: str, ctx):
+    """``(dataset, splits)`` of one experiment with its test split removed (never looked at here)."""
+    _, dataset = prepare(path, "discovery")
+    splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
+    del splits["test"]
+    return dataset, splits
+
+
 def ensemble(data: list[str], members: int, out: str, ctx) -> None:
     """Validation AUROC of bindnet's members (seeds 0..members-1) and of their running mean."""
     from bindreg.train.evaluation import binary_metrics
@@ -85,9 +93,7 @@ def ensemble(data: list[str], members: int, out: str, ctx) -> None:
     build, recipe = ARMS["bindnet"]
     architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
     for path in data:
-        _, dataset = prepare(path, "discovery")
-        splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
-        del splits["test"]  # never looked at here
+        dataset, splits = validation_splits(path, ctx)
         scores = []
         for seed in range(members):
             result = train_recipe_setting(architecture, recipe, {"dropout": 0.2}, splits, seed * 1000, ctx, True)
@@ -119,9 +125,7 @@ def main() -> None:
     if args.members:
         return ensemble(args.data, args.members, args.out, ctx)
     for data in args.data:
-        _, dataset = prepare(data, "discovery")
-        splits = load_splits(dataset, ctx, split_codes(dataset["split"]))
-        del splits["test"]  # never looked at here
+        dataset, splits = validation_splits(data, ctx)
         for arm in arms:
             build, recipe = ARMS[arm]
             architecture = Architecture(arm, arm, build, space={"dropout": (0.2,)}, recipe=recipe)
