@@ -207,5 +207,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
     wall = {"search": 0.0, "train": train_seconds, "test": time.perf_counter() - tick}
     note = (f"recipe: {recipe.optimizer}, {len(settings)} setting(s) trained to the best validation AUROC"
             + (f", an ensemble of {recipe.ensemble}" if recipe.ensemble > 1 else "")
-            + (", fresh negatives every epoch" if reshuffle else ""))
+            + (f", {recipe.negatives} fresh shuffle(s) of each positive every epoch" if reshuffle else "")
+            + (f" (positives shifted up to {recipe.shift} bp)" if reshuffle and recipe.shift else "")
+            + f", at most {recipe.max_minibatches} minibatches per member")
     return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note)
