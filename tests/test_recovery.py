@@ -49,3 +49,8 @@ def test_recovery_names_factor_family_or_nothing(tmp_path):
     assert "| experiment | factor | JASPAR family | model |" in table
     assert "- `bindnet`: the card names the factor in 2 of 4 experiments, the factor or its JASPAR family in 3." in table
     assert "not analysed (`bindreg card RUN`)" in table
+    # A model none of whose runs was analysed gets one line, not a row per run.
+    unanalysed = {**rows["SP1_GM12878_SP1_HudsonAlpha"], "model": "1layer"}
+    table = recovery_markdown(list(rows.values()) + [unanalysed])
+    assert "- not analysed (no run has a motif analysis; `bindreg card RUN` adds it): `1layer`." in table
+    assert "| 1layer |" not in table

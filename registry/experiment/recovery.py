@@ -132,10 +132,15 @@ def recovery_markdown(rows: list[dict]) -> str:
             family = sum(r["recovered"] in ("factor", "family") for r in mine)
             lines.append(f"- `{model}`: the card names the factor in {factor} of {len(mine)} experiments, "
                          f"the factor or its JASPAR family in {family}.")
+    analysed = {r["model"] for r in rows if r["recovered"] is not None}
+    skipped = sorted({r["model"] for r in rows} - analysed)
+    if skipped:  # a --no-motifs sweep: one line, not a table row per run saying so
+        lines.append(f"- not analysed (no run has a motif analysis; `bindreg card RUN` adds it): "
+                     f"{', '.join(f'`{m}`' for m in skipped)}.")
     lines += ["", "| experiment | factor | JASPAR family | model | filters matched | recovered | "
                   "matches of the factor or its family (filters) |",
               "|---|---|---|---|---|---|---|"]
-    for r in rows:
+    for r in (r for r in rows if r["model"] in analysed):
         recovered = {"factor": "factor", "family": "family only", "no": "no",
                      None: "not analysed (`bindreg card RUN`)"}[r["recovered"]]
         lines.append(f"| {r['experiment']} | {r['factor']} | {', '.join(r['family']) or '-'} | {r['model']} | "
