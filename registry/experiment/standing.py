@@ -69,7 +69,7 @@ def seed_spread(results: list[dict]) -> list[dict]:
 
 def compute(results: list[dict]) -> dict:
     """Wall seconds of every run (as each run measured itself), in total and per model."""
-    per_model: dict = defaultdict(lambda: {"runs": 0, "seconds": 0.0, "train_seconds": 0.0})
+    per_model: dict = defaultdict(lambda: {"runs": 0, "seconds": 0.0, "train_seconds": 0.0, "prepare_seconds": 0.0})
     for r in results:
         m = r["metrics"]
         wall = m.get("wall_seconds", {})
@@ -77,8 +77,10 @@ def compute(results: list[dict]) -> dict:
         row["runs"] += 1
         row["seconds"] += float(wall.get("total", 0.0))
         row["train_seconds"] += float(wall.get("search", 0.0)) + float(wall.get("train", 0.0))
+        row["prepare_seconds"] += float(wall.get("prepare", 0.0))
     total = sum(v["seconds"] for v in per_model.values())
-    return {"total_seconds": total, "per_model": dict(sorted(per_model.items(), key=lambda kv: -kv[1]["seconds"]))}
+    return {"total_seconds": total, "train_seconds": sum(v["train_seconds"] for v in per_model.values()),
+            "per_model": dict(sorted(per_model.items(), key=lambda kv: -kv[1]["seconds"]))}
 
 
 def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost: dict, md_table) -> str:
@@ -104,10 +106,15 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
                                   f"{r['max_range']:.4f}"] for r in spread]))
     if cost["per_model"]:
         parts.append(f"## Compute\n\n{len(cost['per_model'])} kinds of run, {cost['total_seconds'] / 3600:.2f} "
-                     "hours of run wall time in all (each run's own clock; runs on parallel workers overlap, "
-                     "so this is worker time, not elapsed time).\n\n"
-                     + md_table(["model", "runs", "hours", "of which training", "share"],
+                     f"hours of run wall time in all, {cost['train_seconds'] / 3600:.2f} of them fitting models "
+                     "(each run's own clock; runs on parallel workers overlap, so this is worker time, not "
+                     "elapsed time). Preparing data is opening the encoded store, or encoding it the first "
+                     "time; a run that waits for another worker to finish encoding the same experiment "
+                     "counts the wait there.\n\n"
+                     + md_table(["model", "runs", "hours", "of which fitting (search + training)",
+                                 "of which preparing data", "share"],
                                 [[m, v["runs"], f"{v['seconds'] / 3600:.2f}", f"{v['train_seconds'] / 3600:.2f}",
+                                  f"{v['prepare_seconds'] / 3600:.2f}",
                                   f"{100 * v['seconds'] / max(cost['total_seconds'], 1e-9):.0f}%"]
                                  for m, v in cost["per_model"].items()]))
     return "\n\n".join(parts) + ("\n" if parts else "")
