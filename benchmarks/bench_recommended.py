@@ -78,6 +78,13 @@ def table(path: str) -> str:
     return "\n".join(lines)
 
 
+def record(row: dict, out: str) -> None:
+    """Print one result row and append it to the JSON-lines file ``out``."""
+    print(json.dumps(row), flush=True)
+    with open(out, "a") as handle:
+        handle.write(json.dumps(row) + "\n")
+
+
 def validation_splits(path: str, ctx):
     """``(dataset, splits)`` of one experiment with its test split removed (never looked at here)."""
     _, dataset = prepare(path, "discovery")
@@ -101,9 +108,7 @@ def ensemble(data: list[str], members: int, out: str, ctx) -> None:
             row = {"data": dataset.attrs["dataset"], "member_seed": seed,
                    "member": round(result.best.metrics["auroc"], 4),
                    "ensemble": round(binary_metrics(splits["valid"].labels, np.mean(scores, axis=0))["auroc"], 4)}
-            print(json.dumps(row), flush=True)
-            with open(out, "a") as handle:
-                handle.write(json.dumps(row) + "\n")
+            record(row, out)
 
 
 def main() -> None:
@@ -135,9 +140,7 @@ def main() -> None:
             row = {"data": dataset.attrs["dataset"], "arm": arm, "seed": args.seed,
                    "valid_auroc": round(result.best.metrics["auroc"], 4), "best_step": result.best.step,
                    "minibatches": result.minibatches, "seconds": round(time.perf_counter() - tick, 1)}
-            print(json.dumps(row), flush=True)
-            with open(args.out, "a") as handle:
-                handle.write(json.dumps(row) + "\n")
+            record(row, args.out)
 
 
 if __name__ == "__main__":

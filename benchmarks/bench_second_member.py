@@ -10,12 +10,11 @@ validation AUROC and the mean of the first with each second. Test splits are nev
 from __future__ import annotations
 
 import argparse
-import json
 from functools import partial
 
 import numpy as np
 
-from bench_recommended import ARMS, _strandnet, validation_splits
+from bench_recommended import ARMS, _strandnet, record, validation_splits
 from bindreg.host.catalog import Architecture
 from bindreg.train.devices import context
 from bindreg.train.evaluation import binary_metrics
@@ -45,9 +44,7 @@ def main() -> None:
             row[name] = round(binary_metrics(labels, scores[name])["auroc"], 4)
             if name != "w11_s0":
                 row[f"w11_s0+{name}"] = round(binary_metrics(labels, (scores["w11_s0"] + scores[name]) / 2)["auroc"], 4)
-        print(json.dumps(row), flush=True)
-        with open(args.out, "a") as handle:
-            handle.write(json.dumps(row) + "\n")
+        record(row, args.out)
 
 
 if __name__ == "__main__":
