@@ -18,6 +18,7 @@ from functools import partial
 import numpy as np
 
 from bindreg.host.catalog import Architecture, Recipe
+from bindreg.host.plugins import get_registry
 from bindreg.data.datasets import prepare
 from bindreg.train.devices import context
 from bindreg.train.recipe import train_recipe_setting
@@ -37,7 +38,7 @@ ARMS = {
     # name: (builder, recipe). "first_round" is the first recipe (one shuffle per positive, up to
     # 10,000 minibatches); each other arm changes one thing from it. "bindnet" is the registered model.
     "first_round": (partial(_strandnet, 256, 11), BASE),
-    "bindnet": (partial(_strandnet, 256, 11), replace(BASE, negatives=2, max_minibatches=5000)),
+    "bindnet": (partial(_strandnet, 256, 11), get_registry().architectures.get("bindnet").recipe),
     "no_fresh_negatives": (partial(_strandnet, 256, 11), replace(BASE, fresh_negatives=False)),
     "no_mean_pool": (partial(_strandnet, 256, 11, mean=False), BASE),
     "no_rc_sharing": (partial(_strandnet, 256, 11, rc=False), BASE),

@@ -39,7 +39,7 @@ def cached_is_current(target: Path, meta: dict) -> bool:
 
 
 def install_checked(archive: Path, meta: dict, label: str, target: Path, origin: dict, scratch: Path,
-                    recorded_in: str, replaces: tuple[str, ...] = ()) -> dict:
+                    recorded_in: str) -> dict:
     """Cache ``archive`` at ``target`` only if it passes every check, in this order:
 
     1. it unpacks safely (plain files that stay inside ``scratch/unpacked``);
@@ -50,7 +50,8 @@ def install_checked(archive: Path, meta: dict, label: str, target: Path, origin:
     4. ``test.expect`` re-scores within its tolerance with MXNet and with onnxruntime.
 
     Then the files and ``origin`` (as ``origin.json``) are written aside and renamed onto
-    ``target`` (``replaces`` as ``atomic_directory`` takes it). Returns the largest ``test.expect``
+    ``target``, which is replaced only when it holds an earlier model (``origin.json`` or
+    ``manifest.json``), never someone's other files. Returns the largest ``test.expect``
     difference per engine. Nothing is kept on any failure."""
     from ..core.fsutil import atomic_directory, sha256_file, write_json_atomic
     from .bundle import check_expectations, extract_archive, verify_manifest
@@ -74,7 +75,7 @@ def install_checked(archive: Path, meta: dict, label: str, target: Path, origin:
                            "the copy is corrupt, nothing was kept")
     check_files()
     worst = check_expectations(unpacked, label)
-    with atomic_directory(target, replaces=replaces) as final:
+    with atomic_directory(target, replaces=(ORIGIN, "manifest.json")) as final:
         for file in unpacked.iterdir():
             shutil.copyfile(file, final / file.name)
         write_json_atomic(final / ORIGIN, origin)

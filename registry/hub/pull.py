@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from ..core.errors import BindregError
-from ..score.bundles import MANIFEST, ORIGIN, models_home, resolve_local, verify_cached, verify_manifest
+from ..score.bundles import MANIFEST, models_home, resolve_local, verify_cached, verify_manifest
 from .cache import Pulled, cached_is_current as _cached_is_current, install_checked
 from .repository import published_meta, registry_checkout, resolve_version
 
@@ -59,7 +59,7 @@ def pull(spec: str, repo: str | None = None) -> Pulled:
             archive = _download(root, name, version, scratch, label)
             worst = install_checked(archive, meta, label, target, {"name": name, "version": version,
                                     "repo": str(repo or root), "commit": entry["versions"][version], "meta": meta},
-                                    scratch, "dvc.yaml", replaces=(ORIGIN, "manifest.json"))
+                                    scratch, "dvc.yaml")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         return Pulled(name, version, target, True, worst, repaired)

@@ -152,14 +152,14 @@ def pull(spec: str, zoo: Path | None = None):
 def install(archive: Path, record: dict, name: str, version: str, label: str, origin: dict) -> dict:
     """Check ``archive`` against its zoo ``record`` and cache it (``bindreg.hub.cache.install_checked``).
     Returns the largest ``test.expect`` difference per engine."""
-    from ..score.bundles import ORIGIN, models_home
+    from ..score.bundles import models_home
     from .cache import install_checked
 
     models_home().mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".zoo-", dir=models_home()))
     try:
         return install_checked(archive, record, label, models_home() / name / version, origin, scratch,
-                               "the zoo index", replaces=(ORIGIN, "manifest.json"))
+                               "the zoo index")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
