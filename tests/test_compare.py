@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import threading
 import time
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bindreg.experiment.compare import execute, parse_options, plan
+from bindreg.experiment.compare import compare, execute, parse_options, plan
 from bindreg.core.errors import BindregError
 from bindreg.experiment.report import write_report
 from bindreg.train.training import BUDGETS
@@ -53,6 +54,15 @@ def test_serial_sweep_reuses_runs_and_writes_every_figure(tmp_path, experiments)
     markdown = (tmp_path / "report" / "report.md").read_text()
     assert "Wilcoxon p" in markdown and "seconds per 500,000 samples" in markdown and "holds here?" in markdown
     assert set(summary["median_auc"]) == set(models) and summary["paired_vs_1layer"]["2layer"]["n"] == 2
+    # The report keeps each run's record, so it can be written again once the run store is gone.
+    records = sorted(p.relative_to(tmp_path / "report") for p in (tmp_path / "report" / "runs").rglob("metrics.json"))
+    assert len(records) == len(first)
+    shutil.copytree(tmp_path / "report", tmp_path / "kept")
+    shutil.rmtree(tmp_path / "runs")
+    again = compare(models, experiments, "discovery", BUDGETS["smoke"], tmp_path / "report", runs=str(tmp_path / "gone"),
+                    sizes=(300,), size_models=("1layer", "2layer"), options={"pwm": {"tf": "CTCF"}},
+                    finished_only=True, reuse=(str(tmp_path / "kept" / "runs"),))
+    assert again["median_auc"] == summary["median_auc"] and not again["missing"]
     # A changed setting is a different run, not a reuse.
     changed = plan(["1layer"], experiments[:1], "discovery", BUDGETS["smoke"].with_overrides(train_minibatches=60),
                    str(tmp_path / "runs"), sizes=())
@@ -133,3 +143,16 @@ def test_unreachable_scheduler_and_empty_glob_are_one_line(tmp_path, experiments
         execute(jobs, "dask", scheduler="tcp://127.0.0.1:1")
     with pytest.raises(BindregError, match="matches nothing"):
         plan(["kmer_lr"], [str(tmp_path / "none*.zarr")], "discovery", BUDGETS["smoke"], str(tmp_path))
+
+
+def test_a_run_on_a_dask_worker_reads_its_store_itself(tmp_path, experiments):
+    """A worker's run must not send its store reads to the cluster as tasks: they would queue behind
+    the other runs' training (the paper-budget sweep's runs waited up to 10 minutes for their data)."""
+    from dask.distributed import Client, LocalCluster, get_task_stream
+
+    jobs = plan(["1layer", "kmer_lr"], experiments, "discovery", BUDGETS["smoke"], str(tmp_path), sizes=())
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client, get_task_stream(client) as stream:
+        execute(jobs, "dask", scheduler=cluster.scheduler_address)
+    keys = {str(task["key"]) for task in stream.data}
+    assert keys == {f"bindreg-run-{job.key}" for job in jobs}, sorted(keys)[:5]

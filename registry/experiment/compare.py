@@ -157,6 +157,8 @@ def _read_finished(target: str) -> dict | None:
 def run_job(job: Job) -> dict:
     """Make one run unless it exists; return its metrics, identity and directory. Safe to call
     again after a crash, or twice at once: the first finished attempt is the one kept."""
+    import dask
+
     from .runs import run
 
     finished = _read_finished(job.target)
@@ -171,8 +173,12 @@ def run_job(job: Job) -> dict:
             clean_stale(scratch_root, prefix, suffixes=())
     scratch = scratch_root / f"{job.key}.{owner_tag()}.{uuid.uuid4().hex[:8]}"
     try:
-        run(job.model, job.task, job.store, job.protocol, seed=job.seed, out=scratch,
-            train_size=job.train_size, options=job.options or None, analyse_motifs=job.analyse_motifs)
+        # The store opens as lazy dask arrays. On a Dask worker, reading them would otherwise go to the
+        # worker's cluster as tasks of their own, queued behind the other runs' training: a run waited
+        # up to 10 minutes for its own data while the worker started further runs beside it.
+        with dask.config.set(scheduler="synchronous"):
+            run(job.model, job.task, job.store, job.protocol, seed=job.seed, out=scratch,
+                train_size=job.train_size, options=job.options or None, analyse_motifs=job.analyse_motifs)
         _publish(scratch, job.target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

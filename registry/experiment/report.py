@@ -293,6 +293,44 @@ def _fmt(value, spec=".4f"):
     return "—" if value is None else format(value, spec)
 
 
+#: The report folder's copy of every reported run's record (``RECORD_FILES``), in the run store's
+#: layout ``<dataset>/<task>/<run>``: ``bindreg compare ... --reuse REPORT/runs --finished-only``
+#: writes the report again from it after the run store (models, predictions) is gone.
+RECORDS = "runs"
+#: What the report reads from a run directory: the test metrics and timings, the run's identity,
+#: and the card and motif matches that the motif-recovery table reads. A few KB per run.
+RECORD_FILES = ("metrics.json", "run.json", "card.md", "motifs.tsv")
+
+
+def keep_records(results: list[dict], records: Path) -> list[str]:
+    """Copy each run's ``RECORD_FILES`` under ``records``; returns each copy's path relative to the
+    report folder, in ``results`` order. A run store is large and machine-local (a lost machine
+    took a 31-hour sweep's runs with it); the report must not depend on it."""
+    relative = []
+    for result in results:
+        directory = str(result["directory"]).rstrip("/")
+        layout = Path(*directory.split("/")[-3:])  # <dataset>/<task>/<run>, as in the run store
+        target = records / layout
+        target.mkdir(parents=True, exist_ok=True)
+        for name in RECORD_FILES:
+            text = _read_run_file(directory, name)
+            if text is not None:
+                (target / name).write_text(text)
+        relative.append(f"{records.name}/{layout.as_posix()}")
+    return relative
+
+
+def _read_run_file(directory: str, name: str) -> str | None:
+    """A run directory's file as text (a local path or an fsspec URL); None where it has none."""
+    if "://" in directory:
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(directory)
+        return fs.cat_file(f"{path}/{name}").decode() if fs.exists(f"{path}/{name}") else None
+    path = Path(directory) / name
+    return path.read_text() if path.exists() else None
+
+
 def write_report(results: list[dict], out: Path, requested_models: list[str], task: str,
                  reference: str | None = None, seed: int = 0, recommended: str | None = None,
                  missing: list[dict] | None = None) -> dict:
@@ -326,13 +364,14 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
             figures.append(("auc_change_heatmap.png", f"AUC change against {BASIC}, Ward clustering (Fig. 4A)"))
         if plot_sizes(size_rows, scratch / "auc_vs_training_size.png"):
             figures.append(("auc_vs_training_size.png", "AUC against training-set size (Fig. 4C / S3)"))
+        records = keep_records(results, scratch / RECORDS)
         with open(scratch / "results.csv", "w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["model", "experiment", "train_size", "subsampled", "seed", "test_auroc",
-                             "run_directory"])
-            for r, row in zip(results, all_rows):
+                             "run_directory", "record"])
+            for r, row, record in zip(results, all_rows, records):
                 writer.writerow([row["model"], row["experiment"], row["train_size"], row["subsampled"], row["seed"],
-                                 f"{row['auc']:.6f}", r["directory"]])
+                                 f"{row['auc']:.6f}", r["directory"], record])
         summary = {
             "task": task, "experiments": experiments, "reference": reference,
             "median_auc": {m: _median(models, matrix, m) for m in models},
