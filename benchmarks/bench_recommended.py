@@ -26,19 +26,21 @@ from bindreg.data.store import split_codes
 from bindreg.train.training import load_splits
 
 
-def _strandnet(filters, width, hparams, rc=True, mean=True, hidden=32):
+def _strandnet(filters, width, hparams, rc=True, mean=True, hidden=32, dropout=None):
     from bindreg.train.strandnet import StrandNet
 
-    return StrandNet(filters=filters, width=width, hidden=hidden, dropout=hparams.get("dropout", 0.2),
+    dropout = hparams.get("dropout", 0.2) if dropout is None else dropout
+    return StrandNet(filters=filters, width=width, hidden=hidden, dropout=dropout,
                      fused=hparams.get("fused", False), strands=2 if rc else 1, mean=mean)
 
 
 BASE = Recipe(fused=True)
+BINDNET = get_registry().architectures.get("bindnet").recipe
 ARMS = {
     # name: (builder, recipe). "first_round" is the first recipe (one shuffle per positive, up to
     # 10,000 minibatches); each other arm changes one thing from it. "bindnet" is the registered model.
     "first_round": (partial(_strandnet, 256, 11), BASE),
-    "bindnet": (partial(_strandnet, 256, 11), get_registry().architectures.get("bindnet").recipe),
+    "bindnet": (partial(_strandnet, 256, 11), BINDNET),
     "no_fresh_negatives": (partial(_strandnet, 256, 11), replace(BASE, fresh_negatives=False)),
     "no_mean_pool": (partial(_strandnet, 256, 11, mean=False), BASE),
     "no_rc_sharing": (partial(_strandnet, 256, 11, rc=False), BASE),
@@ -57,6 +59,11 @@ ARMS = {
     "patience_8": (partial(_strandnet, 256, 11), replace(BASE, patience=8, decay_after=3, epochs=60,
                                                          max_minibatches=20_000)),
     # the first arms measured, on 128 filters of width 15
+    # Third round: each changes one thing from the registered bindnet recipe (one member).
+    "bindnet_filters_512": (partial(_strandnet, 512, 11), BINDNET),
+    "bindnet_dropout_0.5": (partial(_strandnet, 256, 11, dropout=0.5), BINDNET),
+    "bindnet_weight_decay": (partial(_strandnet, 256, 11), replace(
+        BINDNET, optimizer_params={"learning_rate": 1e-3, "wd": 1e-4})),
     "w15_no_fresh_negatives": (partial(_strandnet, 128, 15), replace(BASE, fresh_negatives=False)),
     "w15_no_mean_pool": (partial(_strandnet, 128, 15, mean=False), BASE),
     "w15_no_rc_sharing": (partial(_strandnet, 128, 15, rc=False), BASE),
