@@ -53,3 +53,26 @@ def test_findings_compare_medians_only_over_the_experiments_both_models_ran():
     matrix[1] = np.nan
     row = next(r for r in findings(models, matrix, {}, []) if "gkm-SVM" in r["finding"])
     assert row["holds"] is None and "share 1 experiment" in row["measured"]
+
+
+def test_data_size_finding_pairs_the_smallest_size_with_full_size_and_takes_3layer_alone():
+    """The data-size finding needs 1layer and either deeper model; it compares the gap to 1layer at the
+    smallest subsampled size with the gap at full size, over the same experiments."""
+    import numpy as np
+
+    from bindreg.experiment.report import findings
+
+    def row(model, experiment, size, auc):
+        return {"model": model, "experiment": experiment, "train_size": size or 9000, "subsampled": bool(size),
+                "auc": auc}
+
+    size_rows = []
+    for e in "abc":
+        size_rows += [row("1layer", e, None, 0.90), row("3layer", e, None, 0.88),
+                      row("1layer", e, 2500, 0.85), row("3layer", e, 2500, 0.60)]
+    models = ["1layer", "3layer"]
+    matrix = np.full((2, 3), 0.9)
+    [found] = [r for r in findings(models, matrix, {}, size_rows) if "need data" in r["finding"]]
+    assert found["holds"] is True and "n=2500 -0.2500 vs full size -0.0200 (3 pairs)" in found["measured"]
+    [untested] = [r for r in findings(models, matrix, {}, size_rows[:8]) if "need data" in r["finding"]]
+    assert untested["holds"] is None

@@ -260,22 +260,31 @@ def findings(models, matrix, tests, size_rows) -> list[dict]:
               None, None)
 
     def gaps():
-        """Complex models' paired AUC gap to 1layer at each training size (medians over experiments)."""
-        by = {(r["model"], r["experiment"], r["train_size"]): r["auc"] for r in size_rows if r["subsampled"]}
-        sizes = sorted({s for _, _, s in by})
-        out = {}
-        for size in sizes:
-            d = [by[(m, e, size)] - by[("1layer", e, size)] for (m, e, s) in by
-                 if s == size and m in ("2layer", "3layer") and ("1layer", e, size) in by]
-            if d:
-                out[size] = float(np.median(d))
+        """Complex models' (2layer, 3layer) paired AUC gap to 1layer per training size, the full
+        training set as "full": {size: [gap per model and experiment]}."""
+        by = {(r["model"], r["experiment"], r["train_size"] if r["subsampled"] else "full"): r["auc"]
+              for r in size_rows}
+        out: dict = {}
+        for (m, e, size), auc in by.items():
+            if m in ("2layer", "3layer") and ("1layer", e, size) in by:
+                out.setdefault(size, {})[(m, e)] = auc - by[("1layer", e, size)]
         return out
 
     gap = gaps()
+    smallest = min((s for s in gap if s != "full"), default=None)
+    # The same model/experiment pairs at the smallest subsampled size and at full size.
+    paired = sorted(set(gap.get(smallest, {})) & set(gap.get("full", {}))) if smallest else []
+    complex_run = [m for m in ("2layer", "3layer") if m in models] or ["2layer or 3layer"]
     check("Complex models need data: their gap to 1layer widens as training sets shrink", "3.4, Fig. 4C/S3",
-          ["1layer", "2layer"] if len(gap) >= 2 else ["subsampled runs at 2 or more sizes"],
-          (lambda: gap[min(gap)] < gap[max(gap)]) if len(gap) >= 2 else None,
-          lambda: "median Δ(2layer/3layer − 1layer) " + ", ".join(f"n={s}: {v:+.4f}" for s, v in gap.items()))
+          ["1layer", complex_run[0]] if len(paired) >= 3 else ["subsampled and full-size runs of 1layer and "
+                                                                 "2layer/3layer on 3 or more experiments"],
+          (lambda: np.median([gap[smallest][k] for k in paired]) < np.median([gap["full"][k] for k in paired]))
+          if len(paired) >= 3 else None,
+          lambda: f"median Δ({'/'.join(complex_run)} − 1layer) at n={smallest} "
+                  f"{np.median([gap[smallest][k] for k in paired]):+.4f} vs full size "
+                  f"{np.median([gap['full'][k] for k in paired]):+.4f} ({len(paired)} pairs); by size: " + ", ".join(
+                      f"n={size}: {np.median(list(v.values())):+.4f} ({len(v)})"
+                      for size, v in sorted(gap.items(), key=lambda kv: (kv[0] == "full", kv[0]))))
     return rows
 
 

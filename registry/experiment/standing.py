@@ -109,8 +109,9 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
                      f"hours of run wall time in all, {cost['train_seconds'] / 3600:.2f} of them fitting models "
                      "(each run's own clock; runs on parallel workers overlap, so this is worker time, not "
                      "elapsed time). Preparing data is opening the encoded store, or encoding it the first "
-                     "time; a run that waits for another worker to finish encoding the same experiment "
-                     "counts the wait there.\n\n"
+                     "time (seconds). Runs made on Dask workers before bindreg 2026-12-05 also count here the "
+                     "wait for their store reads, which went to the cluster as tasks queued behind other "
+                     "runs (docs/compare.md).\n\n"
                      + md_table(["model", "runs", "hours", "of which fitting (search + training)",
                                  "of which preparing data", "share"],
                                 [[m, v["runs"], f"{v['seconds'] / 3600:.2f}", f"{v['train_seconds'] / 3600:.2f}",
