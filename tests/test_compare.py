@@ -150,7 +150,7 @@ def test_a_run_on_a_dask_worker_reads_its_store_itself(tmp_path, experiments):
     the other runs' training (the paper-budget sweep's runs waited up to 10 minutes for their data)."""
     from dask.distributed import Client, LocalCluster, get_task_stream
 
-    jobs = plan(["1layer", "kmer_lr"], experiments, "discovery", BUDGETS["smoke"], str(tmp_path), sizes=())
+    jobs = plan(["kmer_lr"], experiments, "discovery", BUDGETS["smoke"], str(tmp_path), sizes=())
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
             Client(cluster) as client, get_task_stream(client) as stream:
         execute(jobs, "dask", scheduler=cluster.scheduler_address)
