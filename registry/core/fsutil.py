@@ -154,6 +154,21 @@ def write_json_atomic(path: Path, data) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
 
 
+def read_text_in(folder: str, name: str) -> str | None:
+    """The text of ``folder/name``, a local path or an fsspec URL (a run store may be either); None
+    where there is no such file."""
+    if "://" in folder:
+        import fsspec
+
+        fs, path = fsspec.core.url_to_fs(folder)
+        try:
+            return fs.cat_file(f"{path}/{name}").decode()
+        except FileNotFoundError:
+            return None
+    path = Path(folder) / name
+    return path.read_text() if path.exists() else None
+
+
 def sha256_file(path: Path) -> str:
     """Hex sha256 of a file, read 1 MiB at a time."""
     digest = hashlib.sha256()

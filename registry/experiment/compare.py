@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..data.datasets import prepare
 from ..core.errors import BindregError
-from ..core.fsutil import clean_stale, owner_tag
+from ..core.fsutil import clean_stale, owner_tag, read_text_in
 from ..core.record import RunRecord
 from ..host.catalog import RECIPE_KEY_DEFAULTS
 from ..host.plugins import get_registry
@@ -139,18 +139,10 @@ def reuse_stores(patterns) -> list[str]:
 
 def _read_finished(target: str) -> dict | None:
     """The metrics and identity of a finished run (its ``metrics.json`` is written last), else None."""
-    if _is_url(target):
-        import fsspec
-
-        fs, path = fsspec.core.url_to_fs(target)
-        if not fs.exists(f"{path}/metrics.json"):
-            return None
-        read = lambda name: json.loads(fs.cat_file(f"{path}/{name}"))  # noqa: E731
-    else:
-        if not (Path(target) / "metrics.json").exists():
-            return None
-        read = lambda name: json.loads((Path(target) / name).read_text())  # noqa: E731
-    record = RunRecord.from_json(read("run.json"), read("metrics.json"), target)
+    metrics = read_text_in(target, "metrics.json")
+    if metrics is None:
+        return None
+    record = RunRecord.from_json(json.loads(read_text_in(target, "run.json")), json.loads(metrics), target)
     return {"metrics": record.metrics, "run": record.run, "directory": target}
 
 

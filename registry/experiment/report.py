@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.figures import new_figure
-from ..core.fsutil import atomic_directory, write_json_atomic
+from ..core.fsutil import atomic_directory, read_text_in, write_json_atomic
 
 BASIC = "1layer"
 
@@ -322,22 +322,11 @@ def keep_records(results: list[dict], records: Path) -> list[str]:
         target = records / layout
         target.mkdir(parents=True, exist_ok=True)
         for name in RECORD_FILES:
-            text = _read_run_file(directory, name)
+            text = read_text_in(directory, name)
             if text is not None:
                 (target / name).write_text(text)
         relative.append(f"{records.name}/{layout.as_posix()}")
     return relative
-
-
-def _read_run_file(directory: str, name: str) -> str | None:
-    """A run directory's file as text (a local path or an fsspec URL); None where it has none."""
-    if "://" in directory:
-        import fsspec
-
-        fs, path = fsspec.core.url_to_fs(directory)
-        return fs.cat_file(f"{path}/{name}").decode() if fs.exists(f"{path}/{name}") else None
-    path = Path(directory) / name
-    return path.read_text() if path.exists() else None
 
 
 def write_report(results: list[dict], out: Path, requested_models: list[str], task: str,
