@@ -261,7 +261,7 @@ def findings(models, matrix, tests, size_rows) -> list[dict]:
 
     def gaps():
         """Complex models' (2layer, 3layer) paired AUC gap to 1layer per training size, the full
-        training set as "full": {size: [gap per model and experiment]}."""
+        training set as "full": {size: {(model, experiment): gap}}."""
         by = {(r["model"], r["experiment"], r["train_size"] if r["subsampled"] else "full"): r["auc"]
               for r in size_rows}
         out: dict = {}
@@ -274,15 +274,15 @@ def findings(models, matrix, tests, size_rows) -> list[dict]:
     smallest = min((s for s in gap if s != "full"), default=None)
     # The same model/experiment pairs at the smallest subsampled size and at full size.
     paired = sorted(set(gap.get(smallest, {})) & set(gap.get("full", {}))) if smallest else []
+    small_gap, full_gap = ((float(np.median([gap[size][k] for k in paired])) for size in (smallest, "full"))
+                           if paired else (np.nan, np.nan))
     complex_run = [m for m in ("2layer", "3layer") if m in models] or ["2layer or 3layer"]
     check("Complex models need data: their gap to 1layer widens as training sets shrink", "3.4, Fig. 4C/S3",
           ["1layer", complex_run[0]] if len(paired) >= 3 else ["subsampled and full-size runs of 1layer and "
                                                                  "2layer/3layer on 3 or more experiments"],
-          (lambda: np.median([gap[smallest][k] for k in paired]) < np.median([gap["full"][k] for k in paired]))
-          if len(paired) >= 3 else None,
-          lambda: f"median Δ({'/'.join(complex_run)} − 1layer) at n={smallest} "
-                  f"{np.median([gap[smallest][k] for k in paired]):+.4f} vs full size "
-                  f"{np.median([gap['full'][k] for k in paired]):+.4f} ({len(paired)} pairs); by size: " + ", ".join(
+          (lambda: small_gap < full_gap) if len(paired) >= 3 else None,
+          lambda: f"median Δ({'/'.join(complex_run)} − 1layer) at n={smallest} {small_gap:+.4f} vs full size "
+                  f"{full_gap:+.4f} ({len(paired)} pairs); by size: " + ", ".join(
                       f"n={size}: {np.median(list(v.values())):+.4f} ({len(v)})"
                       for size, v in sorted(gap.items(), key=lambda kv: (kv[0] == "full", kv[0]))))
     return rows
