@@ -76,3 +76,17 @@ def test_data_size_finding_pairs_the_smallest_size_with_full_size_and_takes_3lay
     assert found["holds"] is True and "n=2500 -0.2500 vs full size -0.0200 (3 pairs)" in found["measured"]
     [untested] = [r for r in findings(models, matrix, {}, size_rows[:8]) if "need data" in r["finding"]]
     assert untested["holds"] is None
+
+
+def test_origins_names_each_code_and_machine_that_made_runs():
+    """Runs with the same key differed across machines; a report mixing code or machines says so."""
+    here = {"code": {"sha256": "aaaa", "git_commit": "0123456789abcdef", "git_modified": True},
+            "machine": {"cpu": "AMD EPYC", "cores": 2, "vector_flags": ["avx2", "fma"], "mxnet_features": []}}
+    results = [_result("m", f"e{i}", 0.8) for i in range(3)]
+    assert standing.origins_markdown(standing.origins(results), _md_table) == ""  # one origin: no section
+    for r in results[:2]:
+        r["run"].update(here)
+    rows = standing.origins(results)
+    assert rows == [{"code": "aaaa (git 0123456789, modified)", "machine": "AMD EPYC, 2 cores, avx2/fma", "runs": 2},
+                    {"code": "not recorded", "machine": "not recorded", "runs": 1}]
+    assert "## Where the runs were made" in standing.origins_markdown(rows, _md_table)

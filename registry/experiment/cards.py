@@ -124,6 +124,7 @@ def front_matter(identity: dict, metrics: dict, motifs: list[FilterMotif]) -> di
                               "inputs": identity.get("provenance", {}).get("inputs", []),
                               "counts": identity["counts"]},
             "versions": identity["versions"], "seed": identity["seed"], "split_seed": identity["split_seed"],
+            **{k: identity[k] for k in ("code", "machine") if k in identity},  # which code and CPU trained it
             "input": {"length": identity["sequence_length"], "encoding": "one-hot A C G T, N = zeros",
                       "shape": "(N, 4, 1, L)",
                       **({"any_length": True, "trained_lengths": identity["lengths"]}

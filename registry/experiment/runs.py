@@ -37,6 +37,7 @@ from .. import __version__
 from .cards import PAPER_CITATION, motif_sequences, write_card
 from ..data.datasets import prepare
 from ..train.devices import context
+from ..core.environment import code_identity, machine_identity
 from ..core.errors import BindregError
 from ..train.evaluation import binary_metrics, curves
 from ..core.fsutil import atomic_directory, check_replaceable
@@ -121,6 +122,8 @@ def run(model: str | None, task: str, data: str, protocol: Protocol, seed: int =
         **varied_lengths(dataset),
         "versions": {"bindreg": __version__, "mxnet": mx.__version__, "numpy": np.__version__,
                      "python": platform.python_version()},
+        "code": code_identity(),
+        "machine": machine_identity(),
         "command": " ".join(sys.argv),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

@@ -1,5 +1,6 @@
 """Report sections beyond the paper's: how the recommended model stands against every other model,
-how much results move between seeds, and where the sweep's compute went.
+how much results move between seeds, where the sweep's compute went, and which code and machines
+made its runs.
 
 ``results`` are ``compare.execute``'s dicts (``metrics``, ``run``, ``directory``); only full-size
 runs count (no data-size runs).
@@ -119,6 +120,31 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
                                   f"{100 * v['seconds'] / max(cost['total_seconds'], 1e-9):.0f}%"]
                                  for m, v in cost["per_model"].items()]))
     return "\n\n".join(parts) + ("\n" if parts else "")
+
+
+def origins(results: list[dict]) -> list[dict]:
+    """Runs per (code, machine) that made them (``run.json``'s ``code`` and ``machine``; runs written
+    before bindreg recorded them count as "not recorded"): a report mixing them may not repeat
+    run for run (docs/compare.md, "Reproducibility")."""
+    counts: dict = defaultdict(int)
+    for r in results:
+        code, machine = r["run"].get("code"), r["run"].get("machine")
+        code_text = (f"{code['sha256']}" + (f" (git {code['git_commit'][:10]}{', modified' if code['git_modified'] else ''})"
+                                            if code.get("git_commit") else "")) if code else "not recorded"
+        machine_text = (f"{machine['cpu']}, {machine['cores']} cores, {'/'.join(machine['vector_flags']) or '-'}"
+                        if machine else "not recorded")
+        counts[(code_text, machine_text)] += 1
+    return [{"code": c, "machine": m, "runs": n} for (c, m), n in sorted(counts.items(), key=lambda kv: -kv[1])]
+
+
+def origins_markdown(rows: list[dict], md_table) -> str:
+    """The "Where the runs were made" section; empty when every run is from one code and machine."""
+    if len(rows) < 2:
+        return ""
+    return ("\n## Where the runs were made\n\nThe runs of this report come from more than one version of the code "
+            "(sha256 of bindreg's source) or machine. Runs with the same key can differ between them (MXNet picks "
+            "its CPU kernels by instruction set; docs/compare.md, \"Reproducibility\").\n\n"
+            + md_table(["code", "machine", "runs"], [[r["code"], r["machine"], r["runs"]] for r in rows]) + "\n")
 
 
 def missing_markdown(missing: list[dict], md_table) -> str:
