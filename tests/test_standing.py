@@ -90,3 +90,16 @@ def test_origins_names_each_code_and_machine_that_made_runs():
     assert rows == [{"code": "aaaa (git 0123456789, modified)", "machine": "AMD EPYC, 2 cores, avx2/fma", "runs": 2},
                     {"code": "not recorded", "machine": "not recorded", "runs": 1}]
     assert "## Where the runs were made" in standing.origins_markdown(rows, _md_table)
+
+
+def test_elapsed_is_the_union_of_run_intervals():
+    """Two runs side by side and one an hour later: 2 h of worker time over 1.5 h of clock time,
+    the hour between them not counted."""
+    results = [_result("m", f"e{i}", 0.8, seconds=3600) for i in range(3)]  # prepare 900 s of each
+    for r, start in zip(results, ("2026-12-05T10:15:00+00:00", "2026-12-05T10:45:00+00:00",
+                                  "2026-12-05T13:15:00+00:00")):
+        r["run"]["created_at"] = start
+    assert standing.elapsed(results) == 1.5 * 3600 + 3600
+    assert standing.elapsed([_result("m", "e0", 0.8)]) is None
+    text = standing.markdown(None, [], [], standing.compute(results), _md_table)
+    assert "2.50 hours of clock time with at least one run under way" in text

@@ -81,7 +81,32 @@ def compute(results: list[dict]) -> dict:
         row["prepare_seconds"] += float(wall.get("prepare", 0.0))
     total = sum(v["seconds"] for v in per_model.values())
     return {"total_seconds": total, "train_seconds": sum(v["train_seconds"] for v in per_model.values()),
+            "elapsed_seconds": elapsed(results),
             "per_model": dict(sorted(per_model.items(), key=lambda kv: -kv[1]["seconds"]))}
+
+
+def elapsed(results: list[dict]) -> float | None:
+    """Seconds of clock time during which at least one run was under way: the union of the runs'
+    intervals (start = ``run.json``'s ``created_at`` less the data preparation before it, end = start +
+    the run's wall time). A sweep run in pieces, across sessions, counts only the time it ran; None
+    where no run says when it started."""
+    from datetime import datetime
+
+    spans = []
+    for r in results:
+        stamp, wall = r["run"].get("created_at"), r["metrics"].get("wall_seconds", {})
+        if not stamp or "total" not in wall:
+            continue
+        start = datetime.fromisoformat(stamp).timestamp() - float(wall.get("prepare", 0.0))
+        spans.append((start, start + float(wall["total"])))
+    if not spans:
+        return None
+    covered, end = 0.0, float("-inf")
+    for a, b in sorted(spans):
+        if b > end:
+            covered += b - max(a, end)
+            end = b
+    return covered
 
 
 def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost: dict, md_table) -> str:
@@ -109,10 +134,14 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
         parts.append(f"## Compute\n\n{len(cost['per_model'])} kinds of run, {cost['total_seconds'] / 3600:.2f} "
                      f"hours of run wall time in all, {cost['train_seconds'] / 3600:.2f} of them fitting models "
                      "(each run's own clock; runs on parallel workers overlap, so this is worker time, not "
-                     "elapsed time). Preparing data is opening the encoded store, or encoding it the first "
-                     "time (seconds). Runs made on Dask workers before bindreg 2026-12-05 also count here the "
-                     "wait for their store reads, which went to the cluster as tasks queued behind other "
-                     "runs (docs/compare.md).\n\n"
+                     "elapsed time)"
+                     + (f"; {cost['elapsed_seconds'] / 3600:.2f} hours of clock time with at least one run under "
+                        "way (the union of the runs' intervals, so time between pieces of a sweep does not count)"
+                        if cost.get("elapsed_seconds") else "")
+                     + ". Preparing data is opening the encoded store, or encoding it the first time "
+                     "(seconds). Runs made on Dask workers before bindreg 2026-12-05 also count here the wait "
+                     "for their store reads, which went to the cluster as tasks queued behind other runs "
+                     "(docs/compare.md).\n\n"
                      + md_table(["model", "runs", "hours", "of which fitting (search + training)",
                                  "of which preparing data", "share"],
                                 [[m, v["runs"], f"{v['seconds'] / 3600:.2f}", f"{v['train_seconds'] / 3600:.2f}",
