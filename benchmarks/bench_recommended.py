@@ -21,7 +21,7 @@ from bindreg.host.catalog import Architecture, Recipe
 from bindreg.host.plugins import get_registry
 from bindreg.data.datasets import prepare
 from bindreg.train.devices import context
-from bindreg.train.recipe import train_recipe_setting
+from bindreg.train.recipe import learning_schedule, refit_recipe_setting, train_recipe_setting
 from bindreg.data.store import split_codes
 from bindreg.train.training import load_splits
 
@@ -64,24 +64,30 @@ ARMS = {
     "bindnet_dropout_0.5": (partial(_strandnet, 256, 11, dropout=0.5), BINDNET),
     "bindnet_weight_decay": (partial(_strandnet, 256, 11), replace(
         BINDNET, optimizer_params={"learning_rate": 1e-3, "wd": 1e-4})),
+    # Fourth round: each changes one thing from the registered bindnet recipe (one member).
+    "bindnet_average_0.99": (partial(_strandnet, 256, 11), replace(BINDNET, average=0.99)),
+    "bindnet_average_0.998": (partial(_strandnet, 256, 11), replace(BINDNET, average=0.998)),
+    "bindnet_lr_2e-3": (partial(_strandnet, 256, 11), replace(BINDNET, optimizer_params={"learning_rate": 2e-3})),
+    "bindnet_lr_5e-4": (partial(_strandnet, 256, 11), replace(BINDNET, optimizer_params={"learning_rate": 5e-4})),
+    "bindnet_filters_384": (partial(_strandnet, 384, 11), BINDNET),
+    "bindnet_batch_50": (partial(_strandnet, 256, 11), replace(BINDNET, batch_size=50)),
     "w15_no_fresh_negatives": (partial(_strandnet, 128, 15), replace(BASE, fresh_negatives=False)),
     "w15_no_mean_pool": (partial(_strandnet, 128, 15, mean=False), BASE),
     "w15_no_rc_sharing": (partial(_strandnet, 128, 15, rc=False), BASE),
 }
 
 
-def table(path: str) -> str:
+def table(path: str, base: str = "first_round") -> str:
     """Markdown: validation AUROC per arm and experiment, and each arm's mean change against the
-    first-round recipe."""
+    arm ``base`` (the first-round recipe unless told)."""
     rows = [json.loads(line) for line in open(path)]
     data = list(dict.fromkeys(r["data"] for r in rows))
     auc = {(r["arm"], r["data"]): r["valid_auroc"] for r in rows}
-    lines = ["| arm | " + " | ".join(data) + " | mean Δ vs first_round |", "|---" * (len(data) + 2) + "|"]
+    lines = ["| arm | " + " | ".join(data) + f" | mean Δ vs {base} |", "|---" * (len(data) + 2) + "|"]
     for arm in [a for a in ARMS if any((a, d) in auc for d in data)]:
         cells = [f"{auc[(arm, d)]:.4f}" if (arm, d) in auc else "—" for d in data]
-        deltas = [auc[(arm, d)] - auc[("first_round", d)] for d in data
-                  if (arm, d) in auc and ("first_round", d) in auc]
-        mean = "—" if arm == "first_round" or not deltas else f"{np.mean(deltas):+.4f}"
+        deltas = [auc[(arm, d)] - auc[(base, d)] for d in data if (arm, d) in auc and (base, d) in auc]
+        mean = "—" if arm == base or not deltas else f"{np.mean(deltas):+.4f}"
         lines.append(f"| {arm} | " + " | ".join(cells) + f" | {mean} |")
     return "\n".join(lines)
 
@@ -119,6 +125,44 @@ def ensemble(data: list[str], members: int, out: str, ctx) -> None:
             record(row, out)
 
 
+def refit(data: list[str], out: str, ctx, seed: int) -> None:
+    """The second member trained again on training + validation (``Recipe.refit``) against one more
+    member on the training split alone, judged on a split neither has seen: the training split is
+    cut 80/20 into an inner training and an inner validation split, and the outer validation
+    split plays the test (the test split is never read)."""
+    from bindreg.train.evaluation import binary_metrics
+
+    build, recipe = ARMS["bindnet"]
+    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
+    hparams = {"dropout": 0.2}
+    for path in data:
+        dataset, outer = validation_splits(path, ctx)
+        rows = np.random.default_rng(seed).permutation(len(outer["train"]))
+        cut = int(0.8 * len(rows))
+        inner = {"train": outer["train"].subset(np.sort(rows[:cut])), "valid": outer["train"].subset(np.sort(rows[cut:]))}
+        labels = outer["valid"].labels
+        tick = time.perf_counter()
+        first = train_recipe_setting(architecture, recipe, hparams, inner, seed * 1000, ctx, True)
+        first_s, tick = time.perf_counter() - tick, time.perf_counter()
+        second = train_recipe_setting(architecture, recipe, hparams, inner, seed * 1000 + 501, ctx, True)
+        second_s, tick = time.perf_counter() - tick, time.perf_counter()
+        refitted = refit_recipe_setting(architecture, recipe, hparams, inner, learning_schedule(first, recipe),
+                                        seed * 1000 + 501, ctx, True)
+        refit_s = time.perf_counter() - tick
+        scores = {name: outer["valid"].scores(result.net) for name, result in
+                  (("first", first), ("second", second), ("refit", refitted))}
+
+        def auroc(values):
+            return round(binary_metrics(labels, values)["auroc"], 4)
+
+        record({"data": dataset.attrs["dataset"], "seed": seed, "first": auroc(scores["first"]),
+                "second": auroc(scores["second"]), "refit": auroc(scores["refit"]),
+                "first+second": auroc((scores["first"] + scores["second"]) / 2),
+                "first+refit": auroc((scores["first"] + scores["refit"]) / 2),
+                "minibatches": [first.minibatches, second.minibatches, refitted.minibatches],
+                "seconds": [round(first_s, 1), round(second_s, 1), round(refit_s, 1)]}, out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--data", action="append", required=True)
@@ -126,17 +170,22 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("-o", "--out", default="ablation.jsonl")
     parser.add_argument("--table", action="store_true", help="print the Markdown table of --out and stop")
+    parser.add_argument("--base", default="first_round", help="the arm --table measures the others against")
     parser.add_argument("--members", type=int, default=0,
                         help="instead of arms: train bindnet from seeds 0..N-1 and print each member's and the "
                              "running ensemble's validation AUROC")
+    parser.add_argument("--refit", action="store_true",
+                        help="instead of arms: a refitted second member against a second seed, on an inner split")
     args = parser.parse_args()
     if args.table:
-        print(table(args.out))
+        print(table(args.out, args.base))
         return
     arms = list(ARMS) if args.arms == "all" else args.arms.split(",")
     ctx = context("cpu")
     if args.members:
         return ensemble(args.data, args.members, args.out, ctx)
+    if args.refit:
+        return refit(args.data, args.out, ctx, args.seed)
     for data in args.data:
         dataset, splits = validation_splits(data, ctx)
         for arm in arms:

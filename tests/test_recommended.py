@@ -14,7 +14,10 @@ from bindreg.experiment.compare import plan
 from bindreg.train.export import export_onnx
 from bindreg.host.plugins import get_registry
 from bindreg.host.catalog import Recipe
-from bindreg.train.recipe import _epochs, fresh_negatives, shifted
+from bindreg.train.recipe import (_WeightAverage, _epochs, fresh_negatives, learning_schedule, refit_recipe_setting,
+                                  shifted)
+from bindreg.train.splits import Split
+from bindreg.train.training import Checkpoint, SettingResult
 from bindreg.train.strandnet import StrandNet
 from bindreg.train.training import BUDGETS
 
@@ -97,6 +100,39 @@ def test_each_epoch_pairs_every_positive_with_that_many_new_shuffles():
     (x1, y1), (x2, y2) = next(epochs), next(epochs)
     assert x1.shape == (45, 4, 1, 40) and y1.asnumpy().sum() == 15
     assert not np.array_equal(x1.asnumpy(), x2.asnumpy())  # new shuffles (and shifts) every epoch
+
+
+def test_weight_average_follows_the_weights_and_swaps_back():
+    net = gluon.nn.Dense(3, in_units=2)
+    net.initialize(mx.init.Constant(1.0))
+    average = _WeightAverage(net, decay=0.9)
+    net.weight.set_data(nd.full((3, 2), 3.0))
+    average.update()  # first step: decay (1 + 1) / (10 + 1), so the average moves most of the way
+    expected = 1.0 * 2 / 11 + 3.0 * 9 / 11
+    average.swap()
+    assert np.allclose(net.weight.data().asnumpy(), expected)
+    average.swap()
+    assert np.allclose(net.weight.data().asnumpy(), 3.0)  # the trained weights are back
+
+
+def test_learning_schedule_replays_the_halvings_before_the_best_epoch():
+    aurocs = [0.6, 0.7, 0.69, 0.68, 0.75, 0.74, 0.73, 0.72, 0.71]  # halvings after epochs 4, 7 and 9
+    curve = [Checkpoint(100 * (i + 1), {"auroc": a, "loss": 0.5}) for i, a in enumerate(aurocs)]
+    result = SettingResult({}, 0, curve, curve[4], None)
+    assert learning_schedule(result, Recipe(decay_after=2)) == (500, [400])
+
+
+def test_a_refit_member_trains_on_training_and_validation_for_the_scaled_schedule():
+    x = _one_hot(500, with_n=False)
+    labels = np.repeat(np.int8([1, 0]), 250)
+    whole = Split(x, nd.array(labels, dtype="float32"), labels)
+    splits = {"train": whole.subset(np.r_[0:200, 250:450]), "valid": whole.subset(np.r_[200:250, 450:500])}
+    architecture = get_registry().architectures.get("bindnet")
+    recipe = Recipe(fused=True, batch_size=50, max_minibatches=100)
+    result = refit_recipe_setting(architecture, recipe, {"filters": 8, "width": 5, "hidden": 4, "dropout": 0.2},
+                                  splits, (8, [4]), 0, mx.cpu(), reshuffle=True)
+    assert result.minibatches == 10  # 8 minibatches scaled by 500 / 400 sequences
+    assert not result.net.fused  # the exportable network
 
 
 def test_registered_as_recommended_with_its_own_recipe():

@@ -8,7 +8,8 @@ from bindreg.experiment.report import _md_table
 
 def _result(model, experiment, auroc, seed=0, size=None, seconds=10.0):
     return {"metrics": {"model": model, "dataset": experiment, "test": {"auroc": auroc},
-                        "wall_seconds": {"total": seconds, "train": seconds / 2, "prepare": seconds / 4}},
+                        "wall_seconds": {"total": seconds, "train": seconds / 2, "test": seconds / 8,
+                                         "prepare": seconds / 4}},
             "run": {"seed": seed, "train_size": size}, "directory": f"{model}-{experiment}-{seed}"}
 
 
@@ -31,7 +32,7 @@ def test_seed_spread_and_compute():
     text = standing.markdown("m", [], [row], cost, _md_table)
     assert "## Seeds" in text and "## Compute" in text
     assert abs(cost["train_seconds"] - (9 * 1800 + 5)) < 1e-6 and "4.50 of them fitting models" in text
-    assert "| m | 9 | 9.00 | 4.50 | 2.25 | 100% |" in text
+    assert "| m | 9 | 9.00 | 4.50 | 1.12 | 2.25 | 100% |" in text
 
 
 def test_findings_compare_medians_only_over_the_experiments_both_models_ran():

@@ -70,7 +70,8 @@ def seed_spread(results: list[dict]) -> list[dict]:
 
 def compute(results: list[dict]) -> dict:
     """Wall seconds of every run (as each run measured itself), in total and per model."""
-    per_model: dict = defaultdict(lambda: {"runs": 0, "seconds": 0.0, "train_seconds": 0.0, "prepare_seconds": 0.0})
+    per_model: dict = defaultdict(lambda: {"runs": 0, "seconds": 0.0, "train_seconds": 0.0, "test_seconds": 0.0,
+                                           "prepare_seconds": 0.0})
     for r in results:
         m = r["metrics"]
         wall = m.get("wall_seconds", {})
@@ -78,6 +79,7 @@ def compute(results: list[dict]) -> dict:
         row["runs"] += 1
         row["seconds"] += float(wall.get("total", 0.0))
         row["train_seconds"] += float(wall.get("search", 0.0)) + float(wall.get("train", 0.0))
+        row["test_seconds"] += float(wall.get("test", 0.0))
         row["prepare_seconds"] += float(wall.get("prepare", 0.0))
     total = sum(v["seconds"] for v in per_model.values())
     return {"total_seconds": total, "train_seconds": sum(v["train_seconds"] for v in per_model.values()),
@@ -138,14 +140,16 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
                      + (f"; {cost['elapsed_seconds'] / 3600:.2f} hours of clock time with at least one run under "
                         "way (the union of the runs' intervals, so time between pieces of a sweep does not count)"
                         if cost.get("elapsed_seconds") else "")
-                     + ". Preparing data is opening the encoded store, or encoding it the first time "
+                     + ". Testing is scoring the test split once (gkm-SVM scores every sequence against its "
+                     "support vectors, which can cost more than its fit). Preparing data is opening the "
+                     "encoded store, or encoding it the first time "
                      "(seconds). Runs made on Dask workers before bindreg 2026-12-05 also count here the wait "
                      "for their store reads, which went to the cluster as tasks queued behind other runs "
                      "(docs/compare.md).\n\n"
                      + md_table(["model", "runs", "hours", "of which fitting (search + training)",
-                                 "of which preparing data", "share"],
+                                 "of which testing", "of which preparing data", "share"],
                                 [[m, v["runs"], f"{v['seconds'] / 3600:.2f}", f"{v['train_seconds'] / 3600:.2f}",
-                                  f"{v['prepare_seconds'] / 3600:.2f}",
+                                  f"{v.get('test_seconds', 0.0) / 3600:.2f}", f"{v['prepare_seconds'] / 3600:.2f}",
                                   f"{100 * v['seconds'] / max(cost['total_seconds'], 1e-9):.0f}%"]
                                  for m, v in cost["per_model"].items()]))
     return "\n\n".join(parts) + ("\n" if parts else "")

@@ -27,7 +27,13 @@ class Recipe:
     ``ensemble``: the best setting is trained this many times from different seeds and the model
     is the mean of the members' P(bound). ``shift``: each epoch moves every training positive by a
     random offset in ``[-shift, shift]`` bp (filled with N) before its negatives are drawn.
-    ``negatives``: new shuffles of each positive per epoch (discovery). ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
+    ``negatives``: new shuffles of each positive per epoch (discovery). ``average``: when above 0,
+    validation and the kept model use an exponential moving average of the weights with this decay
+    per minibatch (Polyak averaging; 0 keeps the weights as trained). ``refit``: the ensemble's
+    members after the first train on the training and validation splits together, for as many
+    minibatches (scaled by the larger set) and with the same learning-rate steps as the first
+    member took to its best validation AUROC; the validation AUROC reported is then the first
+    member's alone. ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
     layer, and ``False`` for the exported network (same function).
     """
 
@@ -46,10 +52,12 @@ class Recipe:
     ensemble: int = 1
     shift: int = 0
     negatives: int = 1
+    average: float = 0.0
+    refit: bool = False
 
 
 #: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
-RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1}
+RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False}
 
 
 @dataclass(frozen=True)

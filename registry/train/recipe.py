@@ -12,7 +12,9 @@ final training, model selection by validation accuracy). An architecture that de
    ``epochs`` / ``max_minibatches``); the best epoch's weights are kept;
 3. the setting with the best validation AUROC is the model; with ``recipe.ensemble = K`` it is
    trained K - 1 more times from other seeds and the model is the mean of the K members'
-   P(bound) (``Ensemble``, one exported graph); it is tested once on the test split.
+   P(bound) (``Ensemble``, one exported graph); it is tested once on the test split. With
+   ``recipe.refit`` those K - 1 members train on the training and validation splits together,
+   repeating the first member's schedule (``learning_schedule``, ``refit_recipe_setting``).
 
 Only validation data choose anything: epochs, learning-rate steps and the setting.
 """
@@ -94,6 +96,110 @@ def _twin(net, architecture: Architecture, hparams: dict, input_length: int, see
     return twin
 
 
+class _WeightAverage:
+    """Exponential moving average of a network's weights (Polyak averaging), updated every minibatch.
+
+    Why: Adam's last steps jitter the weights; their running average usually scores better and
+    costs a few element-wise updates a step. The decay ramps up from 0.5 (``(1 + t) / (10 + t)``)
+    so the first steps are not pulled towards the initial weights."""
+
+    def __init__(self, net, decay: float):
+        self._params = list(net.collect_params().values())
+        self._shadow = [p.data().copy() for p in self._params]
+        self._decay, self._steps = decay, 0
+
+    def update(self) -> None:
+        self._steps += 1
+        decay = min(self._decay, (1 + self._steps) / (10 + self._steps))
+        for index, param in enumerate(self._params):
+            self._shadow[index] = self._shadow[index] * decay + param.data() * (1 - decay)
+
+    def swap(self) -> None:
+        """Exchange the trained and the averaged weights (call again to swap back)."""
+        for index, param in enumerate(self._params):
+            trained = param.data().copy()
+            param.set_data(self._shadow[index])
+            self._shadow[index] = trained
+
+
+def _step(net, trainer, loss_fn, x, y, start: int, batch_size: int, average) -> None:
+    """One minibatch ``x[start:start + batch_size]`` forward, backward and optimiser step."""
+    with autograd.record():
+        loss = loss_fn(net(x[start:start + batch_size]), y[start:start + batch_size])
+    loss.backward()
+    trainer.step(batch_size)
+    if average is not None:
+        average.update()
+
+
+def _improves(checkpoint: Checkpoint, best: Checkpoint | None) -> bool:
+    """Higher validation AUROC, ties broken by lower loss."""
+    return best is None or (checkpoint.metrics["auroc"], -checkpoint.metrics["loss"]) > \
+        (best.metrics["auroc"], -best.metrics["loss"])
+
+
+def learning_schedule(result: SettingResult, recipe: Recipe) -> tuple[int, list[int]]:
+    """``(best step, steps at which the learning rate was halved before it)``, replayed from a
+    member's validation curve: what a refit without validation repeats."""
+    best, since_best, halvings = None, 0, []
+    for checkpoint in result.curve:
+        if checkpoint.step > result.best.step:
+            break
+        if _improves(checkpoint, best):
+            best, since_best = checkpoint, 0
+        else:
+            since_best += 1
+            if since_best % recipe.decay_after == 0:
+                halvings.append(checkpoint.step)
+    return result.best.step, halvings
+
+
+def refit_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: dict, splits: dict,
+                         schedule: tuple[int, list[int]], seed: int, ctx, reshuffle: bool,
+                         on_step=None) -> SettingResult:
+    """One more member trained on the training and validation splits together, without validation.
+
+    Why: the validation split holds a fifth of the labelled sequences; once a first member has
+    shown how long to train (``schedule``, from ``learning_schedule``), a member that also learns
+    from them sees 25% more binding sites, and on the weak-motif experiments AUROC still rises with
+    data (docs/recommended.md). Its minibatches and learning-rate steps are the first member's,
+    scaled by the larger set, within ``recipe.max_minibatches``. ``best`` is the final step with
+    no metrics (nothing is left to validate on)."""
+    train = splits["train"].joined(splits["valid"])
+    scale = len(train) / len(splits["train"])
+    best_step, halvings = schedule
+    total = min(recipe.max_minibatches, max(1, round(best_step * scale)))
+    steps_to_halve = sorted(round(step * scale) for step in halvings)
+    fused = recipe.fused and ctx.device_type == "cpu"
+    net = build_network(architecture, {**hparams, "fused": fused}, train.input_length, seed, ctx)
+    trainer = gluon.Trainer(net.collect_params(), recipe.optimizer, dict(recipe.optimizer_params))
+    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
+    epochs = _epochs(train, recipe, np.random.default_rng(seed), reshuffle, ctx)
+    average = _WeightAverage(net, recipe.average) if recipe.average else None
+    started, step = time.perf_counter(), 0
+    while step < total:
+        x, y = next(epochs)
+        for start in range(0, len(y) // recipe.batch_size * recipe.batch_size, recipe.batch_size):
+            _step(net, trainer, loss_fn, x, y, start, recipe.batch_size, average)
+            step += 1
+            if on_step is not None:
+                on_step(step)
+            while steps_to_halve and step >= steps_to_halve[0]:
+                steps_to_halve.pop(0)
+                trainer.set_learning_rate(trainer.learning_rate * recipe.decay)
+            if step >= total:
+                break
+    nd.waitall()
+    if on_step is not None and step < recipe.max_minibatches:
+        on_step(recipe.max_minibatches)
+    if average is not None:
+        average.swap()
+    exported = _twin(net, architecture, hparams, train.input_length, seed, ctx) if fused else net
+    return SettingResult(dict(hparams), seed, [], Checkpoint(step, {}), exported,
+                         {name: p.data().copy() for name, p in exported.collect_params().items()},
+                         train_seconds=time.perf_counter() - started, minibatches=step)
+
+
 def train_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: dict, splits: dict, seed: int,
                          ctx, reshuffle: bool, on_step=None) -> SettingResult:
     """Train one setting by the recipe; ``final.net`` is the exportable network at its best epoch."""
@@ -105,15 +211,13 @@ def train_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: di
     loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
     epochs = _epochs(train, recipe, np.random.default_rng(seed), reshuffle, ctx)
     curve, best, params = [], None, {}
+    average = _WeightAverage(net, recipe.average) if recipe.average else None
     step, since_best, validation_seconds = 0, 0, 0.0
     started = time.perf_counter()
     for _ in range(recipe.epochs):
         x, y = next(epochs)
         for start in range(0, len(y) // recipe.batch_size * recipe.batch_size, recipe.batch_size):
-            with autograd.record():
-                loss = loss_fn(net(x[start:start + recipe.batch_size]), y[start:start + recipe.batch_size])
-            loss.backward()
-            trainer.step(recipe.batch_size)
+            _step(net, trainer, loss_fn, x, y, start, recipe.batch_size, average)
             step += 1
             if on_step is not None:
                 on_step(step)
@@ -121,16 +225,19 @@ def train_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: di
                 break
         nd.waitall()
         tick = time.perf_counter()
+        if average is not None:
+            average.swap()  # validate (and keep) the averaged weights
         checkpoint = Checkpoint(step, binary_metrics(valid.labels, valid.scores(net)))
         curve.append(checkpoint)
-        if best is None or (checkpoint.metrics["auroc"], -checkpoint.metrics["loss"]) > \
-                (best.metrics["auroc"], -best.metrics["loss"]):
+        if _improves(checkpoint, best):
             best, since_best = checkpoint, 0
             params = {name: p.data().copy() for name, p in net.collect_params().items()}
         else:
             since_best += 1
             if since_best % recipe.decay_after == 0:
                 trainer.set_learning_rate(trainer.learning_rate * recipe.decay)
+        if average is not None:
+            average.swap()  # back to the trained weights
         validation_seconds += time.perf_counter() - tick
         if since_best >= recipe.patience or step >= recipe.max_minibatches:
             break
@@ -187,14 +294,21 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
     final = search[chosen]
     if recipe.ensemble > 1:
         members = [final]
+        schedule = learning_schedule(final, recipe)
         for extra in range(1, recipe.ensemble):
             bar = progress(f"train {len(settings) + extra}/{total}", recipe.max_minibatches) if progress else None
-            members.append(train_recipe_setting(architecture, recipe, final.hparams, splits,
-                                                seed * 1000 + 500 + extra, ctx, reshuffle, bar))
+            if recipe.refit:
+                members.append(refit_recipe_setting(architecture, recipe, final.hparams, splits, schedule,
+                                                    seed * 1000 + 500 + extra, ctx, reshuffle, bar))
+            else:
+                members.append(train_recipe_setting(architecture, recipe, final.hparams, splits,
+                                                    seed * 1000 + 500 + extra, ctx, reshuffle, bar))
         net = Ensemble([m.net for m in members])
         net.hybridize(static_alloc=True, static_shape=True)
         valid = splits["valid"]
-        best = Checkpoint(final.best.step, binary_metrics(valid.labels, valid.scores(net)))
+        # A refit member has seen the validation split: only the first member can still be judged on it.
+        best = final.best if recipe.refit else Checkpoint(final.best.step,
+                                                          binary_metrics(valid.labels, valid.scores(net)))
         final = SettingResult(dict(final.hparams), final.seed, final.curve, best, net,
                               {name: p.data().copy() for name, p in net.collect_params().items()},
                               train_seconds=sum(m.train_seconds for m in members),
@@ -209,5 +323,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
             + (f", an ensemble of {recipe.ensemble}" if recipe.ensemble > 1 else "")
             + (f", {recipe.negatives} fresh shuffle(s) of each positive every epoch" if reshuffle else "")
             + (f" (positives shifted up to {recipe.shift} bp)" if reshuffle and recipe.shift else "")
+            + (", members after the first refitted on training + validation (validation AUROC: the first "
+               "member's)" if recipe.refit and recipe.ensemble > 1 else "")
             + f", at most {recipe.max_minibatches} minibatches per member")
     return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note)

@@ -54,6 +54,16 @@ class Split:
         """P(bound) per sequence; the mean over both strands when ``x_rc`` is set."""
         return over_strands(lambda x: predict_proba(net, x), self.x, self.x_rc is not None, self.x_rc)
 
+    def joined(self, other: "Split") -> "Split":
+        """This split's sequences followed by ``other``'s (reverse complements are not kept)."""
+        return Split(nd.concat(self.x, other.x, dim=0), nd.concat(self.y, other.y, dim=0),
+                     np.concatenate([self.labels, other.labels]))
+
+    def subset(self, rows: np.ndarray) -> "Split":
+        """The sequences at ``rows`` (indices into this split)."""
+        index = nd.array(rows, ctx=self.x.context, dtype="int64")
+        return Split(nd.take(self.x, index), nd.take(self.y, index), self.labels[rows])
+
 def with_both_strands(splits: dict[str, Split]) -> dict[str, Split]:
     """Training gains every reverse complement; valid and test are scored over both strands."""
     if not all(isinstance(split, Split) for split in splits.values()):  # streaming splits do it per chunk
