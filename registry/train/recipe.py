@@ -122,14 +122,37 @@ class _WeightAverage:
             self._shadow[index] = trained
 
 
-def _step(net, trainer, loss_fn, x, y, start: int, batch_size: int, average) -> None:
-    """One minibatch ``x[start:start + batch_size]`` forward, backward and optimiser step."""
-    with autograd.record():
-        loss = loss_fn(net(x[start:start + batch_size]), y[start:start + batch_size])
-    loss.backward()
-    trainer.step(batch_size)
-    if average is not None:
-        average.update()
+def _train_epoch(net, trainer, loss_fn, epoch, batch_size: int, average, step: int, stop: int, on_step,
+                 after_step=None) -> int:
+    """Train on one epoch's ``(x, y)`` minibatch by minibatch (the last partial one skipped) until
+    ``stop`` minibatches in all; returns the count. ``after_step(step)`` runs after each one."""
+    x, y = epoch
+    for start in range(0, len(y) // batch_size * batch_size, batch_size):
+        with autograd.record():
+            loss = loss_fn(net(x[start:start + batch_size]), y[start:start + batch_size])
+        loss.backward()
+        trainer.step(batch_size)
+        if average is not None:
+            average.update()
+        step += 1
+        if on_step is not None:
+            on_step(step)
+        if after_step is not None:
+            after_step(step)
+        if step >= stop:
+            break
+    return step
+
+
+def _start(architecture: Architecture, recipe: Recipe, hparams: dict, train, seed: int, ctx, reshuffle: bool):
+    """``(fused, net, trainer, loss, epochs, average)``: a member's network, optimiser, loss, epoch
+    stream (``_epochs``) and weight average (None unless ``recipe.average``)."""
+    fused = recipe.fused and ctx.device_type == "cpu"
+    net = build_network(architecture, {**hparams, "fused": fused}, train.input_length, seed, ctx)
+    trainer = gluon.Trainer(net.collect_params(), recipe.optimizer, dict(recipe.optimizer_params))
+    epochs = _epochs(train, recipe, np.random.default_rng(seed), reshuffle, ctx)
+    average = _WeightAverage(net, recipe.average) if recipe.average else None
+    return fused, net, trainer, gluon.loss.SoftmaxCrossEntropyLoss(), epochs, average
 
 
 def _improves(checkpoint: Checkpoint, best: Checkpoint | None) -> bool:
@@ -170,25 +193,17 @@ def refit_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: di
     best_step, halvings = schedule
     total = min(recipe.max_minibatches, max(1, round(best_step * scale)))
     steps_to_halve = sorted(round(step * scale) for step in halvings)
-    fused = recipe.fused and ctx.device_type == "cpu"
-    net = build_network(architecture, {**hparams, "fused": fused}, train.input_length, seed, ctx)
-    trainer = gluon.Trainer(net.collect_params(), recipe.optimizer, dict(recipe.optimizer_params))
-    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-    epochs = _epochs(train, recipe, np.random.default_rng(seed), reshuffle, ctx)
-    average = _WeightAverage(net, recipe.average) if recipe.average else None
+    fused, net, trainer, loss_fn, epochs, average = _start(architecture, recipe, hparams, train, seed, ctx, reshuffle)
     started, step = time.perf_counter(), 0
+
+    def halve_on_schedule(step):
+        while steps_to_halve and step >= steps_to_halve[0]:
+            steps_to_halve.pop(0)
+            trainer.set_learning_rate(trainer.learning_rate * recipe.decay)
+
     while step < total:
-        x, y = next(epochs)
-        for start in range(0, len(y) // recipe.batch_size * recipe.batch_size, recipe.batch_size):
-            _step(net, trainer, loss_fn, x, y, start, recipe.batch_size, average)
-            step += 1
-            if on_step is not None:
-                on_step(step)
-            while steps_to_halve and step >= steps_to_halve[0]:
-                steps_to_halve.pop(0)
-                trainer.set_learning_rate(trainer.learning_rate * recipe.decay)
-            if step >= total:
-                break
+        step = _train_epoch(net, trainer, loss_fn, next(epochs), recipe.batch_size, average, step, total,
+                            on_step, halve_on_schedule)
     nd.waitall()
     if on_step is not None and step < recipe.max_minibatches:
         on_step(recipe.max_minibatches)
@@ -205,24 +220,13 @@ def train_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: di
     """Train one setting by the recipe; ``final.net`` is the exportable network at its best epoch."""
     train, valid = splits["train"], splits["valid"]
     check_enough_for_a_minibatch(train, recipe.batch_size)
-    fused = recipe.fused and ctx.device_type == "cpu"
-    net = build_network(architecture, {**hparams, "fused": fused}, train.input_length, seed, ctx)
-    trainer = gluon.Trainer(net.collect_params(), recipe.optimizer, dict(recipe.optimizer_params))
-    loss_fn = gluon.loss.SoftmaxCrossEntropyLoss()
-    epochs = _epochs(train, recipe, np.random.default_rng(seed), reshuffle, ctx)
+    fused, net, trainer, loss_fn, epochs, average = _start(architecture, recipe, hparams, train, seed, ctx, reshuffle)
     curve, best, params = [], None, {}
-    average = _WeightAverage(net, recipe.average) if recipe.average else None
     step, since_best, validation_seconds = 0, 0, 0.0
     started = time.perf_counter()
     for _ in range(recipe.epochs):
-        x, y = next(epochs)
-        for start in range(0, len(y) // recipe.batch_size * recipe.batch_size, recipe.batch_size):
-            _step(net, trainer, loss_fn, x, y, start, recipe.batch_size, average)
-            step += 1
-            if on_step is not None:
-                on_step(step)
-            if step >= recipe.max_minibatches:
-                break
+        step = _train_epoch(net, trainer, loss_fn, next(epochs), recipe.batch_size, average, step,
+                            recipe.max_minibatches, on_step)
         nd.waitall()
         tick = time.perf_counter()
         if average is not None:
