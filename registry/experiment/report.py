@@ -350,6 +350,8 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
     figures: list[tuple[str, str]] = []
     out = Path(out)
     with atomic_directory(out, replaces=("summary.json", "report.md")) as scratch:
+        if (out / "README.md").is_file():  # a person's notes on the report (what is cut, why) survive a rewrite
+            (scratch / "README.md").write_bytes((out / "README.md").read_bytes())
         plot_distribution(models, matrix, scratch / "auc_distribution.png")
         figures.append(("auc_distribution.png", "AUC distribution per model (Fig. 2A / 3)"))
         fits = {}
