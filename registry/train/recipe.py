@@ -122,10 +122,9 @@ class _WeightAverage:
             self._shadow[index] = trained
 
 
-def _train_epoch(net, trainer, loss_fn, epoch, batch_size: int, average, step: int, stop: int, on_step,
-                 after_step=None) -> int:
+def _train_epoch(net, trainer, loss_fn, epoch, batch_size: int, average, step: int, stop: int, on_step) -> int:
     """Train on one epoch's ``(x, y)`` minibatch by minibatch (the last partial one skipped) until
-    ``stop`` minibatches in all; returns the count. ``after_step(step)`` runs after each one."""
+    ``stop`` minibatches in all; returns the count. ``on_step(step)`` runs after each one."""
     x, y = epoch
     for start in range(0, len(y) // batch_size * batch_size, batch_size):
         with autograd.record():
@@ -137,8 +136,6 @@ def _train_epoch(net, trainer, loss_fn, epoch, batch_size: int, average, step: i
         step += 1
         if on_step is not None:
             on_step(step)
-        if after_step is not None:
-            after_step(step)
         if step >= stop:
             break
     return step
@@ -196,14 +193,16 @@ def refit_recipe_setting(architecture: Architecture, recipe: Recipe, hparams: di
     fused, net, trainer, loss_fn, epochs, average = _start(architecture, recipe, hparams, train, seed, ctx, reshuffle)
     started, step = time.perf_counter(), 0
 
-    def halve_on_schedule(step):
+    def report_and_halve(step):
+        if on_step is not None:
+            on_step(step)
         while steps_to_halve and step >= steps_to_halve[0]:
             steps_to_halve.pop(0)
             trainer.set_learning_rate(trainer.learning_rate * recipe.decay)
 
     while step < total:
         step = _train_epoch(net, trainer, loss_fn, next(epochs), recipe.batch_size, average, step, total,
-                            on_step, halve_on_schedule)
+                            report_and_halve)
     nd.waitall()
     if on_step is not None and step < recipe.max_minibatches:
         on_step(recipe.max_minibatches)
