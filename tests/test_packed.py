@@ -99,3 +99,15 @@ def test_networks_that_do_not_pack_search_one_at_a_time(zeng_files):
     result = run_protocol(get_registry().architectures.get("cnn_transformer"), splits,
                           BUDGETS["smoke"].with_overrides(settings=1), seed=0, ctx=mx.cpu())
     assert result.search_mode == "sequential" and "does not pack" in result.search_note
+
+
+def test_validation_chunks_are_as_large_as_the_widest_activation_allows():
+    """The fused first layer returns only its pooled windows, so a packed search of 30
+    ``1layer_128motif`` settings validates 1,000 sequences a forward, not 50 (whose fixed cost per
+    forward made validation ~40% of the search); MXNet's convolution keeps the 64 MB bound."""
+    from bindreg.train.packed import Layout, PackedGraph, _score_batch
+
+    config = {"filters": (128,), "widths": (24,), "inner_pool": None, "top_pool": None, "hidden": 32}
+    layout = Layout.of(config, 128, 30)
+    assert _score_batch(PackedGraph(config, layout, False, fused_length=101), 101) == 1000
+    assert _score_batch(PackedGraph(config, layout, False), 101) == 50
