@@ -34,7 +34,21 @@ def _build(filters, widths, top_pool, hparams):
     return ConvNet(filters=filters, widths=widths, top_pool=top_pool, dropout=hparams["dropout"])
 
 
+def _global_twin(widths, top_pool, twin, length):
+    """``twin`` (the same layers with global max pooling) where the local top pool of window
+    ``top_pool`` covers exactly the positions left at the top of ``length`` bp (one window: the
+    global max), else None. 3layer_local_win3 at 101 bp: 78 -> 26 -> 22 -> 7 -> 3 positions."""
+    positions = length
+    for depth, width in enumerate(widths):
+        positions = (positions - 3) // 3 + 1 if depth else positions  # ConvNet's inner pool: window 3, stride 3
+        positions -= width - 1
+    return twin if positions == top_pool else None
+
+
 @bindreg.hookimpl
 def register_architectures(register):
+    twins = {(filters, widths): name for name, _, (filters, widths), top_pool in TABLE_1 if top_pool is None}
     for name, description, (filters, widths), top_pool in TABLE_1:
-        register(Architecture(name, description, partial(_build, filters, widths, top_pool)))
+        twin = twins.get((filters, widths)) if top_pool is not None else None
+        register(Architecture(name, description, partial(_build, filters, widths, top_pool),
+                              same_as=partial(_global_twin, widths, top_pool, twin) if twin else None))

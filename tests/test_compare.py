@@ -156,3 +156,25 @@ def test_a_run_on_a_dask_worker_reads_its_store_itself(tmp_path, experiments):
         execute(jobs, "dask", scheduler=cluster.scheduler_address)
     keys = {str(task["key"]) for task in stream.data}
     assert keys == {f"bindreg-run-{job.key}" for job in jobs}, sorted(keys)[:5]
+
+
+def test_a_model_that_is_another_at_this_length_shares_its_run(tmp_path, experiments):
+    # At 101 bp the local top pool of 3layer_local_win3 spans the 3 positions left: 3layer's function.
+    models = ["3layer", "3layer_local_win3", "2layer_local_win3"]
+    jobs = plan(models, experiments[:1], "discovery", BUDGETS["smoke"], str(tmp_path / "runs"), sizes=())
+    deep, local, two = jobs
+    assert local.target == deep.target and local.model == "3layer" and local.reported_as == "3layer_local_win3"
+    assert two.model == "2layer_local_win3" and not two.reported_as  # 7 positions left: a different function
+    results = execute(jobs)
+    assert len(list((tmp_path / "runs").rglob("metrics.json"))) == 2  # 3layer once, 2layer_local_win3
+    assert results[1]["metrics"]["model"] == "3layer_local_win3" and results[1]["shared_with"] == "3layer"
+    assert results[1]["metrics"]["test"] == results[0]["metrics"]["test"]
+    summary = write_report(results, tmp_path / "report", models, "discovery")
+    assert summary["shared"] == {"3layer_local_win3": {"runs_of": "3layer", "runs": 1}}
+    assert set(summary["median_auc"]) == set(models)
+    assert sum(v["runs"] for v in summary["compute"]["per_model"].values()) == 2  # counted once
+    assert "`3layer_local_win3` from `3layer`" in (tmp_path / "report" / "report.md").read_text()
+    # Asked for alone, it still runs (as 3layer's run) and reports under its own name.
+    alone = compare(["3layer_local_win3"], experiments[:1], "discovery", BUDGETS["smoke"], tmp_path / "alone",
+                    runs=str(tmp_path / "runs"))
+    assert alone["median_auc"]["3layer_local_win3"] == summary["median_auc"]["3layer_local_win3"]

@@ -14,6 +14,7 @@ died (or two attempts overlap), the first to finish wins and the other is discar
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -54,6 +55,9 @@ class Job:
     analyse_motifs: bool = True
     key: str = ""
     target: str = ""
+    #: The model asked for, where ``model`` is another one computing the same function at this
+    #: length (``Architecture.same_as``): the run is ``model``'s, reported under this name.
+    reported_as: str = ""
 
 
 def job_key(model: str, content_sha256: str, task: str, settings: dict, seed: int, train_size: int | None) -> str:
@@ -91,7 +95,8 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
         path_component(task, "task name", str(store))
         pool = counts(dataset)
         train_pool = pool["train"]["positives"] + pool["train"]["negatives"]
-        for model in models:
+        for asked in models:
+            model = _same_function(registry, asked, dataset.attrs)
             baseline = model in registry.baselines
             settings = ({"baseline": options.get(model, {})} if baseline
                         else {k: v for k, v in asdict(protocol).items() if k != "budget"})
@@ -100,7 +105,7 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
                 space = registry.architectures.get(model).space
                 fields = {k: v for k, v in asdict(recipe).items() if RECIPE_KEY_DEFAULTS.get(k, object()) != v}
                 settings["recipe"] = {**fields, "space": {k: list(v) for k, v in space.items()}}
-            runs_for_size = [None] + [s for s in sizes if s < train_pool and model in size_models]
+            runs_for_size = [None] + [s for s in sizes if s < train_pool and asked in size_models]
             for size in runs_for_size:
                 key = job_key(model, sha, task, settings, seed, size)
                 leaf = path_component(f"{model}{'' if size is None else f'-n{size}'}-{key}", "run name", model)
@@ -109,8 +114,34 @@ def plan(models: list[str], data: list[str], task: str, protocol: Protocol, runs
                     target = next((found for found in (f"{root}/{name}/{task}/{leaf}" for root in reuse)
                                    if _read_finished(found) is not None), target)
                 jobs.append(Job(model, str(store), name, task, protocol, seed, size,
-                                options.get(model, {}) if baseline else {}, analyse_motifs, key, target))
+                                options.get(model, {}) if baseline else {}, analyse_motifs, key, target,
+                                asked if asked != model else ""))
     return jobs
+
+
+def _same_function(registry, model: str, attrs) -> str:
+    """The model whose run ``model`` shares on a store with these attributes: the one it names by
+    ``same_as`` at the store's length (when that one trains by the same recipe over the same space),
+    else itself. Stores of varied lengths share nothing: their padded width is not the input."""
+    if model not in registry.architectures or "min_length" in attrs:
+        return model
+    arch = registry.architectures.get(model)
+    twin = arch.same_as(int(attrs["sequence_length"])) if arch.same_as else None
+    if twin is None or twin not in registry.architectures:
+        return model
+    other = registry.architectures.get(twin)
+    same_training = other.recipe == arch.recipe and dict(other.space) == dict(arch.space)
+    return twin if same_training else model
+
+
+def as_requested(job: Job, result: dict) -> dict:
+    """A run's result under the name it was asked for; a shared run (``Job.reported_as``) is
+    marked ``shared_with`` its model, so its compute is counted once."""
+    if not job.reported_as:
+        return result
+    metrics = {**result["metrics"], "model": job.reported_as}
+    return {**result, "metrics": metrics, "run": {**result["run"], "model": job.reported_as},
+            "shared_with": job.model}
 
 
 def expand_globs(data: list[str]) -> list[str]:
@@ -210,11 +241,17 @@ def execute(jobs: list[Job], executor: str = "serial", scheduler: str | None = N
 
         bar = tqdm(total=len(jobs), desc="runs", unit="run")
     results: list[dict | None] = [None] * len(jobs)
-    keys = [f"bindreg-run-{j.key}" for j in jobs]
-    for index, result in run(run_job, jobs, keys, {"scheduler": scheduler, "workers": workers}):
-        results[index] = result
-        if bar is not None:
-            bar.update(1)
+    # A shared run (Job.reported_as) is made once: one job per run directory, its result fanned out.
+    asked_by: dict[str, list[int]] = {}
+    for index, job in enumerate(jobs):
+        asked_by.setdefault(job.target, []).append(index)
+    runnable = [dataclasses.replace(jobs[indices[0]], reported_as="") for indices in asked_by.values()]
+    keys = [f"bindreg-run-{j.key}" for j in runnable]
+    for index, result in run(run_job, runnable, keys, {"scheduler": scheduler, "workers": workers}):
+        for asked in asked_by[runnable[index].target]:
+            results[asked] = as_requested(jobs[asked], result)
+            if bar is not None:
+                bar.update(1)
     if bar is not None:
         bar.close()
     return results
@@ -252,7 +289,7 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
     if finished_only:
         finished = [_read_finished(job.target) for job in jobs]
         missing = [job for job, done in zip(jobs, finished) if done is None]
-        results = [{**done, "reused": True} for done in finished if done is not None]
+        results = [as_requested(job, {**done, "reused": True}) for job, done in zip(jobs, finished) if done is not None]
         if not results:
             raise BindregError("--finished-only: none of the planned runs has finished yet in the run store")
     else:
@@ -261,17 +298,22 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
     recommended = next((m for m in models if m in registry.architectures
                         and registry.architectures.get(m).recommended), None)
     return write_report(results, out, models, task, reference, seed, recommended,
-                        missing=[{"model": j.model, "dataset": j.dataset, "seed": j.seed, "train_size": j.train_size}
+                        missing=[{"model": j.reported_as or j.model, "dataset": j.dataset, "seed": j.seed, "train_size": j.train_size}
                                  for j in missing])
 
 
 def describe_plan(jobs: list[Job]) -> str:
     """The plan in a few lines: how many runs, how many are reused, which are the data-size study's."""
+    shared = [job for job in jobs if job.reported_as]
+    jobs = list({job.target: job for job in reversed(jobs)}.values())  # one per run directory
     finished = [_read_finished(job.target) is not None for job in jobs]
     sized = [job for job in jobs if job.train_size is not None]
     experiments = sorted({job.dataset for job in jobs})
     lines = [f"plan: {len(jobs)} run(s) over {len(experiments)} experiment(s): {sum(finished)} finished (reused), "
              f"{len(jobs) - sum(finished)} to run"]
+    if shared:
+        names = sorted({f"{job.reported_as} = {job.model}" for job in shared})
+        lines.append(f"  {len(shared)} shared: the same function at this length, one run for both ({'; '.join(names)})")
     if sized:
         by_size: dict[int, list[str]] = {}
         for job in sized:

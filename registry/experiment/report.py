@@ -380,7 +380,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
             "recommended": recommended,
             "versus_recommended": standing.versus(results, recommended, models, seed) if recommended in models else [],
             "seed_spread": standing.seed_spread(results), "compute": standing.compute(results),
-            "missing": missing or [], "origins": standing.origins(results),
+            "missing": missing or [], "origins": standing.origins(results), "shared": standing.shared(results),
         }
         write_json_atomic(scratch / "summary.json", summary)
         # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
@@ -390,6 +390,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
                                               summary["compute"], _md_table)
         markdown += standing.missing_markdown(summary["missing"], _md_table)
         markdown += standing.origins_markdown(summary["origins"], _md_table)
+        markdown += standing.shared_markdown(summary["shared"])
         from .recovery import motif_recovery, recovery_markdown  # does each card name its factor? (issue 13)
         markdown += "\n## Motif recovery\n\n" + recovery_markdown(motif_recovery(results, seed))
         (scratch / "report.md").write_text(markdown)

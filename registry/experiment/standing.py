@@ -69,13 +69,19 @@ def seed_spread(results: list[dict]) -> list[dict]:
 
 
 def compute(results: list[dict]) -> dict:
-    """Wall seconds of every run (as each run measured itself), in total and per model."""
+    """Wall seconds of every run (as each run measured itself), in total and per model; a run
+    reported under two names (``shared_with``, bindreg.compare) counts once, under its own."""
     per_model: dict = defaultdict(lambda: {"runs": 0, "seconds": 0.0, "train_seconds": 0.0, "test_seconds": 0.0,
                                            "prepare_seconds": 0.0})
+    made: dict = {}
     for r in results:
+        where = r.get("directory") or id(r)
+        if where not in made or made[where].get("shared_with"):
+            made[where] = r
+    for r in made.values():
         m = r["metrics"]
         wall = m.get("wall_seconds", {})
-        row = per_model[m["model"] + ("" if r["run"].get("train_size") is None else " (data-size)")]
+        row = per_model[r.get("shared_with", m["model"]) + ("" if r["run"].get("train_size") is None else " (data-size)")]
         row["runs"] += 1
         row["seconds"] += float(wall.get("total", 0.0))
         row["train_seconds"] += float(wall.get("search", 0.0)) + float(wall.get("train", 0.0))
@@ -155,12 +161,33 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
     return "\n\n".join(parts) + ("\n" if parts else "")
 
 
+def shared(results: list[dict]) -> dict[str, dict]:
+    """Models reported from another model's runs (``shared_with``: the same function at this
+    length), as ``{model: {"runs_of": other, "runs": n}}``."""
+    out: dict[str, dict] = {}
+    for r in results:
+        if r.get("shared_with"):
+            row = out.setdefault(r["metrics"]["model"], {"runs_of": r["shared_with"], "runs": 0})
+            row["runs"] += 1
+    return out
+
+
+def shared_markdown(rows: dict[str, dict]) -> str:
+    """The "Shared runs" section; empty when no model shares another's runs."""
+    if not rows:
+        return ""
+    return ("\n## Shared runs\n\nThese models compute exactly another model's function at these sequences' "
+            "length (same layers and parameters, same initialisation; `same_as` in their registration), so "
+            "their figures are that model's runs, made once: "
+            + "; ".join(f"`{m}` from `{r['runs_of']}` ({r['runs']} runs)" for m, r in sorted(rows.items())) + ".\n")
+
+
 def origins(results: list[dict]) -> list[dict]:
     """Runs per (code, machine) that made them (``run.json``'s ``code`` and ``machine``; runs written
     before bindreg recorded them count as "not recorded"): a report mixing them may not repeat
     run for run (docs/compare.md, "Reproducibility")."""
     counts: dict = defaultdict(int)
-    for r in results:
+    for r in (r for r in results if not r.get("shared_with")):
         code, machine = r["run"].get("code"), r["run"].get("machine")
         code_text = (f"{code['sha256']}" + (f" (git {code['git_commit'][:10]}{', modified' if code['git_modified'] else ''})"
                                             if code.get("git_commit") else "")) if code else "not recorded"

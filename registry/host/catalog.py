@@ -69,7 +69,10 @@ class Architecture:
     ``epsilon`` for AdaDelta; other keys are passed to the builder only.
     ``recipe``: train by this recipe instead of the paper's protocol (its optimiser, schedule
     and search over ``space``). ``recommended``: the model ``bindreg run`` trains when no
-    ``--model`` is given (one per installation; ``bindreg models`` marks it).
+    ``--model`` is given (one per installation; ``bindreg models`` marks it). ``same_as(length)``:
+    the registered model whose function this one is at inputs of ``length`` bp (same parameters,
+    same initialisation, same output), else None; ``bindreg compare`` then trains that model's run
+    once and reports it under both names (``3layer_local_win3`` is ``3layer`` at 101 bp).
     """
 
     name: str
@@ -78,6 +81,7 @@ class Architecture:
     space: Mapping[str, Sequence] = field(default_factory=lambda: dict(PAPER_SPACE))
     recipe: Recipe | None = None
     recommended: bool = False
+    same_as: Callable[[int], str | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ def register_architectures(register):
     average of the weights, and a fused training graph (``bindreg.train.recipe``;
     the fields are listed in docs/plugins.md).
     ``recommended=True`` makes it the model ``bindreg run`` trains without ``--model``.
+    ``same_as=lambda length: "other" or None`` says where it computes exactly another registered
+    model's function (same parameters and initialisation), so ``bindreg compare`` trains one run
+    for both.
     """
 
 
