@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from math import comb
 
 import numpy as np
 import pytest
@@ -72,3 +73,27 @@ def test_cli_runs_a_baseline_and_lists_it(tmp_path, zeng_files):
                       "--quiet").stdout
     assert "kmer_lr on toy_experiment" in out and "test AUROC" in out
     assert "baseline" in bindreg_cli("models").stdout
+
+
+@pytest.mark.parametrize("kernel_type", ["estimated", "direct"])
+def test_folded_gkm_scores_equal_gkmsvm_lite(kernel_type):
+    """bindreg scores gkm-SVM through tables over gapped k-mers (bindreg.train.gkm_scoring): the
+    decision values gkmsvm-lite computes against every support vector, N counted as A as there."""
+    from gkmsvm import train_gkmsvm
+
+    from bindreg.train.gkm_scoring import decomposition, fast_scorer
+    from conftest import random_sequences
+
+    positives = one_hot(random_sequences(120, seed=1, motif="CCGCGTGACGTCACGCGG")).astype(np.float32)
+    negatives = one_hot(random_sequences(120, seed=2)).astype(np.float32)
+    model = train_gkmsvm(positives, negatives, kernel_type=kernel_type, verbose=False)
+    test = random_sequences(60, seed=3, motif="TGACGTCA") + random_sequences(60, seed=4)
+    test[5] = test[5][:40] + "N" * 10 + test[5][50:]
+    x = one_hot(test).astype(np.float32)
+    expected = np.asarray(model(x), np.float64).reshape(-1)
+    got = fast_scorer(model)(x)
+    assert np.abs(got - expected).max() < 1e-5 * np.abs(expected).max()
+    # The kernel's table is the combination it claims: h(m) = sum_j a_j C(l - m, j).
+    js, a = decomposition(model.kernel._mismatch_table, 11)
+    rebuilt = [sum(w * comb(11 - m, j) for j, w in zip(js, a)) for m in range(12)]
+    assert np.allclose(rebuilt, model.kernel._mismatch_table, rtol=1e-9, atol=1e-15)
