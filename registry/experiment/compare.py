@@ -305,7 +305,7 @@ def compare(models: list[str], data: list[str], task: str, protocol: Protocol, o
 def describe_plan(jobs: list[Job]) -> str:
     """The plan in a few lines: how many runs, how many are reused, which are the data-size study's."""
     shared = [job for job in jobs if job.reported_as]
-    jobs = list({job.target: job for job in reversed(jobs)}.values())  # one per run directory
+    jobs = list({job.target: job for job in jobs}.values())  # one per run directory
     finished = [_read_finished(job.target) is not None for job in jobs]
     sized = [job for job in jobs if job.train_size is not None]
     experiments = sorted({job.dataset for job in jobs})

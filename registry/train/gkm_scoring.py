@@ -105,12 +105,15 @@ def fast_scorer(model):
     float64), or None where its kernel is not of the mismatch-table family or the tables would
     be too large (then score with ``model(x)``)."""
     from gkmsvm.codec import reverse_complement
+    from gkmsvm.kernels.direct import DirectGkmKernel
+    from gkmsvm.kernels.esttrunc import EstTruncGkmKernel
 
     kernel = model.kernel
-    table = getattr(kernel, "_mismatch_table", None)
-    if table is None or type(kernel).__name__ not in ("DirectGkmKernel", "EstTruncGkmKernel") \
+    # Exactly these classes: a subclass could weight mismatches by position, which the tables ignore.
+    if type(kernel) not in (DirectGkmKernel, EstTruncGkmKernel) \
             or getattr(model, "_on_gpu", False) or getattr(model, "_on_mlx", False):
         return None
+    table = kernel._mismatch_table
     l = int(kernel.l)
     parts = decomposition(np.asarray(table), l)
     if parts is None:
