@@ -163,6 +163,57 @@ def refit(data: list[str], out: str, ctx, seed: int) -> None:
                 "seconds": [round(first_s, 1), round(second_s, 1), round(refit_s, 1)]}, out)
 
 
+def onehot(split) -> np.ndarray:
+    """A split's sequences as ``(n, 4, L)`` one-hot float32 (the baselines' input)."""
+    return split.x.asnumpy()[:, :, 0, :]
+
+
+def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
+    """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
+    (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
+    ``refit``: inner 80/20 split of the training split, the outer validation split plays the test.
+    Members are combined as the mean of their scores standardised on the inner validation split."""
+    from bindreg.train.baselines import fit_gkmsvm
+    from bindreg.train.evaluation import binary_metrics
+
+    build, recipe = ARMS["bindnet"]
+    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
+    hparams = {"dropout": 0.2}
+    for path in data:
+        dataset, outer = validation_splits(path, ctx)
+        rows = np.random.default_rng(seed).permutation(len(outer["train"]))
+        cut = int(0.8 * len(rows))
+        inner = {"train": outer["train"].subset(np.sort(rows[:cut])), "valid": outer["train"].subset(np.sort(rows[cut:]))}
+        labels = outer["valid"].labels
+        tick = time.perf_counter()
+        first = train_recipe_setting(architecture, recipe, hparams, inner, seed * 1000, ctx, True)
+        first_s, tick = time.perf_counter() - tick, time.perf_counter()
+        refitted = refit_recipe_setting(architecture, recipe, hparams, inner, learning_schedule(first, recipe),
+                                        seed * 1000 + 501, ctx, True)
+        refit_s, tick = time.perf_counter() - tick, time.perf_counter()
+        gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed),
+                         {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False})
+        gkm_s = time.perf_counter() - tick
+
+        def standardised(score, reference):
+            return (score - reference.mean()) / (reference.std() + 1e-12)
+
+        members = {"first": (outer["valid"].scores(first.net), inner["valid"].scores(first.net)),
+                   "refit": (outer["valid"].scores(refitted.net), inner["valid"].scores(refitted.net)),
+                   "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
+        z = {name: standardised(*pair) for name, pair in members.items()}
+
+        def auroc(values):
+            return round(binary_metrics(labels, values)["auroc"], 4)
+
+        record({"data": dataset.attrs["dataset"], "seed": seed, "first": auroc(z["first"]), "refit": auroc(z["refit"]),
+                "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
+                "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
+                "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
+                "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
+                "seconds": [round(first_s, 1), round(refit_s, 1), round(gkm_s, 1)]}, out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--data", action="append", required=True)
@@ -176,6 +227,8 @@ def main() -> None:
                              "running ensemble's validation AUROC")
     parser.add_argument("--refit", action="store_true",
                         help="instead of arms: a refitted second member against a second seed, on an inner split")
+    parser.add_argument("--with-gkm", action="store_true",
+                        help="instead of arms: gkm-SVM as the second member against the refit member, on an inner split")
     args = parser.parse_args()
     if args.table:
         print(table(args.out, args.base))
@@ -186,6 +239,8 @@ def main() -> None:
         return ensemble(args.data, args.members, args.out, ctx)
     if args.refit:
         return refit(args.data, args.out, ctx, args.seed)
+    if args.with_gkm:
+        return with_gkm(args.data, args.out, ctx, args.seed)
     for data in args.data:
         dataset, splits = validation_splits(data, ctx)
         for arm in arms:

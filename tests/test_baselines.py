@@ -97,3 +97,27 @@ def test_folded_gkm_scores_equal_gkmsvm_lite(kernel_type):
     js, a = decomposition(model.kernel._mismatch_table, 11)
     rebuilt = [sum(w * comb(11 - m, j) for j, w in zip(js, a)) for m in range(12)]
     assert np.allclose(rebuilt, model.kernel._mismatch_table, rtol=1e-9, atol=1e-15)
+
+
+def test_nystrom_fit_through_tables_equals_gkmsvm_lite():
+    """bindreg's Nystrom fit (the kernel against the landmarks through gapped k-mer tables) is
+    gkmsvm-lite's: the same kernel values to float32 rounding, the same support vectors and scores."""
+    from gkmsvm import train_gkmsvm
+    from gkmsvm.gram import compute_gram
+    from gkmsvm.train import _build_kernel
+
+    from bindreg.train.gkm_scoring import fit_nystrom, kernel_against
+    from conftest import random_sequences
+
+    positives = one_hot(random_sequences(150, seed=1, motif="CCGCGTGACGTCACGCGG")).astype(np.float32)
+    negatives = one_hot(random_sequences(150, seed=2)).astype(np.float32)
+    positives[3, :, 40:50] = 0  # a run of N
+    x = np.concatenate([positives, negatives])
+    for kernel_type in ("estimated", "direct"):
+        kernel = _build_kernel(kernel_type, 11, 7, 3, 1.0, None, None, True)[0]
+        assert np.abs(kernel_against(kernel, x, x[::7]) - compute_gram(kernel, x, x[::7])).max() < 1e-6
+    theirs = train_gkmsvm(positives, negatives, solver="nystrom", n_components=60)
+    ours = fit_nystrom(positives, negatives, 60)
+    test = one_hot(random_sequences(40, seed=3, motif="TGACGTCA") + random_sequences(40, seed=4)).astype(np.float32)
+    assert ours.num_support_vectors == theirs.num_support_vectors
+    assert np.allclose(np.asarray(ours(test)), np.asarray(theirs(test)), atol=1e-5)
