@@ -146,8 +146,7 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
                      + (f"; {cost['elapsed_seconds'] / 3600:.2f} hours of clock time with at least one run under "
                         "way (the union of the runs' intervals, so time between pieces of a sweep does not count)"
                         if cost.get("elapsed_seconds") else "")
-                     + ". Testing is scoring the test split once (gkm-SVM scores every sequence against its "
-                     "support vectors, which can cost more than its fit). Preparing data is opening the "
+                     + ". Testing is scoring the test split once. Preparing data is opening the "
                      "encoded store, or encoding it the first time "
                      "(seconds). Runs made on Dask workers before bindreg 2026-12-05 also count here the wait "
                      "for their store reads, which went to the cluster as tasks queued behind other runs "
