@@ -172,7 +172,9 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
     """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
     (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
     ``refit``: inner 80/20 split of the training split, the outer validation split plays the test.
-    Members are combined as the mean of their scores standardised on the inner validation split."""
+    Members are combined as the mean of their scores standardised on the inner validation split, and
+    (``weighted``) with gkm-SVM's weight against the networks' mean chosen on the inner validation
+    split, from two scorers that never trained on it."""
     from bindreg.train.baselines import fit_gkmsvm
     from bindreg.train.evaluation import binary_metrics
 
@@ -202,6 +204,16 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
                    "refit": (outer["valid"].scores(refitted.net), inner["valid"].scores(refitted.net)),
                    "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
         z = {name: standardised(*pair) for name, pair in members.items()}
+        # gkm-SVM's weight, chosen where neither scorer trained: the first member (inner training split)
+        # and a gkm-SVM fitted on the inner training split alone, judged on the inner validation split.
+        inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed),
+                               {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False})
+        first_in = standardised(members["first"][1], members["first"][1])
+        gkm_in = inner_gkm(onehot(inner["valid"]))
+        gkm_in = standardised(gkm_in, gkm_in)
+        weights = np.linspace(0, 1, 11)
+        inner_auroc = [binary_metrics(inner["valid"].labels, (1 - w) * first_in + w * gkm_in)["auroc"] for w in weights]
+        weight = float(weights[int(np.argmax(inner_auroc))])
 
         def auroc(values):
             return round(binary_metrics(labels, values)["auroc"], 4)
@@ -211,6 +223,7 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
                 "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
                 "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
                 "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
+                "gkm_weight": weight, "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
                 "seconds": [round(first_s, 1), round(refit_s, 1), round(gkm_s, 1)]}, out)
 
 
