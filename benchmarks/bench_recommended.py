@@ -107,12 +107,30 @@ def validation_splits(path: str, ctx):
     return dataset, splits
 
 
+def bindnet():
+    """The registered bindnet as the ensemble, refit and with-gkm modes train it: ``(architecture,
+    recipe, hparams)``."""
+    build, recipe = ARMS["bindnet"]
+    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
+    return architecture, recipe, {"dropout": 0.2}
+
+
+def inner_splits(path: str, ctx, seed: int):
+    """``(dataset, outer, inner)``: an experiment's splits without test, and its training split cut
+    80/20 (drawn by ``seed``) into an inner training and an inner validation split, so that the
+    outer validation split can play the test."""
+    dataset, outer = validation_splits(path, ctx)
+    rows = np.random.default_rng(seed).permutation(len(outer["train"]))
+    cut = int(0.8 * len(rows))
+    inner = {"train": outer["train"].subset(np.sort(rows[:cut])), "valid": outer["train"].subset(np.sort(rows[cut:]))}
+    return dataset, outer, inner
+
+
 def ensemble(data: list[str], members: int, out: str, ctx) -> None:
     """Validation AUROC of bindnet's members (seeds 0..members-1) and of their running mean."""
     from bindreg.train.evaluation import binary_metrics
 
-    build, recipe = ARMS["bindnet"]
-    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
+    architecture, recipe, _ = bindnet()
     for path in data:
         dataset, splits = validation_splits(path, ctx)
         scores = []
@@ -132,14 +150,9 @@ def refit(data: list[str], out: str, ctx, seed: int) -> None:
     split plays the test (the test split is never read)."""
     from bindreg.train.evaluation import binary_metrics
 
-    build, recipe = ARMS["bindnet"]
-    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
-    hparams = {"dropout": 0.2}
+    architecture, recipe, hparams = bindnet()
     for path in data:
-        dataset, outer = validation_splits(path, ctx)
-        rows = np.random.default_rng(seed).permutation(len(outer["train"]))
-        cut = int(0.8 * len(rows))
-        inner = {"train": outer["train"].subset(np.sort(rows[:cut])), "valid": outer["train"].subset(np.sort(rows[cut:]))}
+        dataset, outer, inner = inner_splits(path, ctx, seed)
         labels = outer["valid"].labels
         tick = time.perf_counter()
         first = train_recipe_setting(architecture, recipe, hparams, inner, seed * 1000, ctx, True)
@@ -178,14 +191,10 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
     from bindreg.train.baselines import fit_gkmsvm
     from bindreg.train.evaluation import binary_metrics
 
-    build, recipe = ARMS["bindnet"]
-    architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
-    hparams = {"dropout": 0.2}
+    nystrom = {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False}  # the sweep's gkm-SVM
+    architecture, recipe, hparams = bindnet()
     for path in data:
-        dataset, outer = validation_splits(path, ctx)
-        rows = np.random.default_rng(seed).permutation(len(outer["train"]))
-        cut = int(0.8 * len(rows))
-        inner = {"train": outer["train"].subset(np.sort(rows[:cut])), "valid": outer["train"].subset(np.sort(rows[cut:]))}
+        dataset, outer, inner = inner_splits(path, ctx, seed)
         labels = outer["valid"].labels
         tick = time.perf_counter()
         first = train_recipe_setting(architecture, recipe, hparams, inner, seed * 1000, ctx, True)
@@ -193,8 +202,7 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
         refitted = refit_recipe_setting(architecture, recipe, hparams, inner, learning_schedule(first, recipe),
                                         seed * 1000 + 501, ctx, True)
         refit_s, tick = time.perf_counter() - tick, time.perf_counter()
-        gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed),
-                         {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False})
+        gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed), nystrom)
         gkm_s = time.perf_counter() - tick
 
         def standardised(score, reference):
@@ -206,8 +214,7 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
         z = {name: standardised(*pair) for name, pair in members.items()}
         # gkm-SVM's weight, chosen where neither scorer trained: the first member (inner training split)
         # and a gkm-SVM fitted on the inner training split alone, judged on the inner validation split.
-        inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed),
-                               {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False})
+        inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed), nystrom)
         first_in = standardised(members["first"][1], members["first"][1])
         gkm_in = inner_gkm(onehot(inner["valid"]))
         gkm_in = standardised(gkm_in, gkm_in)

@@ -49,10 +49,11 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     from .gkm_scoring import fast_scorer, fit_nystrom
 
     chosen = onehot[positives].astype(np.float32), onehot[negatives].astype(np.float32)
+    verbose = bool(context.get("progress", True))
     if speed:  # gkmsvm-lite's Nystrom fit, its kernel through gapped k-mer tables (same model, ~10x faster)
-        model = fit_nystrom(*chosen, speed["n_components"], verbose=bool(context.get("progress", True)))
+        model = fit_nystrom(*chosen, speed["n_components"], verbose=verbose)
     else:
-        model = train_gkmsvm(*chosen, verbose=bool(context.get("progress", True)))
+        model = train_gkmsvm(*chosen, verbose=verbose)
 
     fast = fast_scorer(model)  # the same decision values, folded over gapped k-mers (seconds, not minutes)
 
