@@ -137,26 +137,34 @@ def test_a_refit_member_trains_on_training_and_validation_for_the_scaled_schedul
 
 def test_registered_as_recommended_with_its_own_recipe():
     registry = get_registry()
-    assert registry.recommended() == "bindnet"
-    architecture = registry.architectures.get("bindnet")
-    assert architecture.recipe is not None and architecture.recipe.optimizer == "adam"
+    assert registry.recommended() == "bindnet_gkm"
+    for name in ("bindnet", "bindnet_gkm"):
+        architecture = registry.architectures.get(name)
+        assert architecture.recipe is not None and architecture.recipe.optimizer == "adam"
+        assert architecture.recipe.gkm_member == (name == "bindnet_gkm")
 
 
 def test_recipe_is_part_of_the_compare_key_and_paper_models_keep_theirs(zeng_files, tmp_path):
-    jobs = {job.model: job.key for job in plan(["bindnet", "1layer"], [str(zeng_files)], "discovery",
+    jobs = {job.model: job.key for job in plan(["bindnet", "bindnet_gkm", "1layer"], [str(zeng_files)], "discovery",
                                                 BUDGETS["smoke"], str(tmp_path), sizes=())}
     # 1layer's key is the one every earlier sweep wrote (no recipe in its settings).
-    assert len(set(jobs.values())) == 2
+    assert len(set(jobs.values())) == 3
 
 
 def test_run_without_model_trains_the_recommended_model_and_exports_it(zeng_files, tmp_path):
     result = bindreg_cli("run", "--data", str(zeng_files), "--budget", "demo", "--runs", str(tmp_path), "-q")
-    directory = tmp_path / "toy_experiment" / "discovery" / "bindnet-seed0"
+    directory = tmp_path / "toy_experiment" / "discovery" / "bindnet_gkm-seed0"
     metrics = json.loads((directory / "metrics.json").read_text())
-    assert metrics["model"] == "bindnet" and metrics["search"]["mode"] == "recipe"
+    assert metrics["model"] == "bindnet_gkm" and metrics["search"]["mode"] == "recipe"
+    # gkm-SVM's weight was chosen on validation, and each part's test AUROC is on record.
+    members = metrics["members"]
+    assert 0 <= members["gkm_weight"] <= 1 and len(members["weight_auroc"]) == 11
+    assert members["networks_test_auroc"] > 0.5 and members["gkm_test_auroc"] > 0.5
+    assert (directory / "gkm-member.npz").exists() and (directory / "gkm-member.json").exists()
     assert metrics["test"]["auroc"] > 0.9, result.stdout  # a planted 18-mer: easy
     assert metrics["seconds_per_500k_samples"] > 0 and (directory / "model-symbol.json").exists()
-    # The exported (unfused) network scores the test sequences as the run's fused network did, on both engines.
+    # The exported (unfused) network with its gkm-SVM member scores the test sequences as the run did, on both
+    # engines.
     records = [line.split() for line in (zeng_files / "test.data").read_text().splitlines()[:20]]
     fasta = tmp_path / "test.fa"
     fasta.write_text("".join(f"{name}\n{sequence}\n" for name, sequence, _ in records))

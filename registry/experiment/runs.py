@@ -13,6 +13,8 @@ A run directory holds::
     model-symbol.json, model-0000.params   the exported network (best iteration)
     model-varlen-symbol.json   the same network for sequences of any length (global-max
                           networks only; bindreg.varlen)
+    gkm-member.npz, gkm-member.json   a gkm-SVM member scored beside the network, and its
+                          weight (recipes with ``gkm_member``; bindreg.train.gkm_member)
     card.md               the model card (bindreg.cards): YAML front matter + Markdown,
     motif_logos.png, motifs.tsv   first-layer filters as logos, matched to JASPAR
 
@@ -284,6 +286,7 @@ def _metrics(model, task, dataset_name, protocol: Protocol, result: ProtocolResu
         "search": {"mode": result.search_mode, "why_sequential": result.search_note or None},
         "wall_seconds": wall,
         "seconds_per_500k_samples": final.train_seconds * 500_000 / samples,
+        **({"members": result.members} if result.members else {}),
     }
 
 
@@ -304,7 +307,10 @@ def _write_run_directory(directory: Path, identity: dict, metrics: dict, result:
                    [[c.step] + [c.metrics[k] for k in CURVE_METRICS] for c in result.final.curve])
         points = _write_test_scores(scratch, test_names, test_labels, result.test_scores)
         retrace_fixed_length(result.final.net, identity["sequence_length"]).export(str(scratch / "model"))
-        export_length_aware(result.final.net, scratch, identity["sequence_length"])
+        if result.gkm_member is not None:  # scored beside the network; whole-sequence scoring has no place for it
+            result.gkm_member.save(scratch)
+        else:
+            export_length_aware(result.final.net, scratch, identity["sequence_length"])
         _plot(scratch / "curves.png", identity, metrics, result, points)
         write_card(scratch, identity, metrics, card_onehot, card_labels, analyse_motifs)
 

@@ -34,7 +34,10 @@ class Recipe:
     minibatches (scaled by the larger set) and with the same learning-rate steps as the first
     member took to its best validation AUROC; the validation AUROC reported is then the first
     member's alone. ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
-    layer, and ``False`` for the exported network (same function).
+    layer, and ``False`` for the exported network (same function). ``gkm_member``: a gkm-SVM
+    (Nystrom, at most 5,000 positives) joins the networks; each part is standardised on the
+    validation split and gkm-SVM's weight is chosen there (``bindreg.train.gkm_member``); it is
+    saved beside the exported network and every scoring path adds its term.
     """
 
     optimizer: str = "adam"
@@ -54,10 +57,11 @@ class Recipe:
     negatives: int = 1
     average: float = 0.0
     refit: bool = False
+    gkm_member: bool = False
 
 
 #: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
-RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False}
+RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False, "gkm_member": False}
 
 
 @dataclass(frozen=True)

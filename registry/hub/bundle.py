@@ -6,6 +6,8 @@ A bundle directory holds::
     model.onnx                             the same network for onnxruntime alone (when MXNet's
                                            exporter covers it; bundle.json's onnx_note says why not)
     model-varlen-symbol.json               the length-aware graph (global-max networks; bindreg.varlen)
+    gkm-member.npz, gkm-member.json        a gkm-SVM member every engine adds to the network's logits
+                                           (bindreg.train.gkm_member; gkmsvm-lite reads the npz)
     card.md (+ motif_logos.png, motifs.tsv, curves.png when the run has them)
     bundle.json                            name, model, task, dataset, input length, versions
     test.expect                            fixed sequences, their expected P(bound), a tolerance
@@ -35,6 +37,10 @@ from ..core.record import read_run
 from ..core.fsutil import atomic_directory, sha256_file, write_bytes_atomic, write_json_atomic
 from ..score.bundles import LOCAL_FILES, MANIFEST, verify_manifest  # noqa: F401 (re-exported)
 from ..score.whole import VARLEN_SYMBOL
+from ..train.gkm_member import COMBINATION_FILE, MODEL_FILE
+
+#: A gkm-SVM member's files (models whose recipe has ``gkm_member``).
+MEMBER_FILES = (MODEL_FILE, COMBINATION_FILE)
 
 EXPECT = "test.expect"
 #: Files copied from the run directory when present (the card's pictures and tables).
@@ -60,7 +66,7 @@ def build_bundle(run_dir: Path, out: Path, name: str) -> Path:
             raise BindregError(f"{run_dir}: no {required}; give a finished run directory (bindreg run writes one)")
     run, metrics, length = record.run, record.metrics, record.sequence_length
     with atomic_directory(out, replaces=("bundle.json", MANIFEST)) as scratch:
-        for file in ("model-symbol.json", "model-0000.params", VARLEN_SYMBOL, *CARD_ASSETS):
+        for file in ("model-symbol.json", "model-0000.params", VARLEN_SYMBOL, *MEMBER_FILES, *CARD_ASSETS):
             if (run_dir / file).exists():
                 shutil.copyfile(run_dir / file, scratch / file)
         onnx_note = try_export_onnx(scratch, length, run["model"])

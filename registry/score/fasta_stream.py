@@ -100,6 +100,7 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLengthScorer:
     """The fixed-length network of a bundle or run directory, in batches of ``BATCH``."""
+    from ..train.gkm_member import with_member
     from .bundles import bundle_info
     from .predict import load_scorer
 
@@ -110,7 +111,8 @@ def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLen
     session = _dynamic_batch_session(directory / "model.onnx") if engine == "onnxruntime" else None
     if session is not None:
         name = session.get_inputs()[0].name
-        return FixedLengthScorer(engine, length, lambda x: session.run(None, {name: x})[0], both)
+        return FixedLengthScorer(engine, length, with_member(directory, lambda x: session.run(None, {name: x})[0]),
+                                 both)
     if engine == "mxnet":
         import mxnet as mx
 
@@ -118,7 +120,8 @@ def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLen
 
         net = import_network(directory, "model-symbol.json", ["data"])
         net.hybridize(static_alloc=True)
-        return FixedLengthScorer(engine, length, lambda x: net(mx.nd.array(x, dtype="float32")).asnumpy(), both)
+        return FixedLengthScorer(engine, length,
+                                 with_member(directory, lambda x: net(mx.nd.array(x, dtype="float32")).asnumpy()), both)
     # A plugin's engine, or an ONNX export this rewrite does not cover: the engine's own batch, padded.
     scorer = load_scorer(directory, engine)
 

@@ -63,9 +63,12 @@ class Scorer:
 def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
     """A scorer for a bundle or run directory (``model-symbol.json``, ``model-0000.params``,
     ``model.onnx``, ``bundle.json``) through engine ``engine`` (built-in or a plugin's)."""
+    from ..train.gkm_member import with_member
+
     info = bundle_info(Path(bundle))
     run_batch, batch = engine_loader(engine)(Path(bundle), info)
-    return Scorer(engine, int(info["input_length"]), run_batch, batch, both_strands=bool(info.get("both_strands")))
+    return Scorer(engine, int(info["input_length"]), with_member(Path(bundle), run_batch), batch,
+                  both_strands=bool(info.get("both_strands")))
 
 
 def windows(sequences: list[str], length: int, stride: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -133,6 +136,9 @@ def choose_mode(directory: Path, engine: str, mode: str) -> str:
     chosen = mode
     if mode == "auto":
         chosen = "whole" if bundle_info(directory).get("trained_any_length") else "windows"
+    if chosen == "whole" and (Path(directory) / "gkm-member.json").exists():
+        raise BindregError(f"{directory}: this model has a gkm-SVM member, which scores windows of its input length "
+                           "only; use --mode windows")
     if chosen == "whole" and engine != "mxnet":
         why = "this model was trained on whole sequences of any length, so auto means whole; " \
             if mode == "auto" else ""

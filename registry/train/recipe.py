@@ -276,6 +276,58 @@ class Ensemble(HybridBlock):
         return F.log(F.clip(total / self._count, 1e-12, 1.0))
 
 
+class StandardisedEnsemble(HybridBlock):
+    """The networks' part of a model with a gkm-SVM member (``bindreg.train.gkm_member``):
+    ``t = scale * mean_k (P_k - mean_k) / std_k`` over its members' P(bound), each standardised on
+    the validation split, as the logits ``(-t / 2, t / 2)`` (softmax gives ``sigmoid(t)``); the
+    member's term is added to ``t`` outside the graph. ``(N, 4, 1, L)`` -> ``(N, 2)``; exports to
+    ONNX like ``Ensemble``."""
+
+    def __init__(self, members: list, centres: list[tuple[float, float]], scale: float, **kwargs):
+        super().__init__(**kwargs)
+        self._factors = [(float(mean), float(scale) / (float(std) * len(members))) for mean, std in centres]
+        for index, member in enumerate(members):
+            self.register_child(member, f"member{index}")
+
+    def hybrid_forward(self, F, x, lengths=None):
+        inputs = (x,) if lengths is None else (x, lengths)
+        total = None
+        for (mean, factor), member in zip(self._factors, self._children.values()):
+            bound = F.slice_axis(F.softmax(member(*inputs), axis=1), axis=1, begin=1, end=2)
+            term = (bound - mean) * factor
+            total = term if total is None else total + term
+        return F.concat(total * -0.5, total * 0.5, dim=1)
+
+
+def network_logits(net, x: nd.NDArray, batch_size: int = 1000) -> np.ndarray:
+    """``net``'s logits ``(n, 2)`` float32 for ``x: (n, 4, 1, L)``."""
+    return nd.concat(*[net(x[start:start + batch_size]) for start in range(0, x.shape[0], batch_size)],
+                     dim=0).asnumpy()
+
+
+def _join_gkm_member(members: list[SettingResult], splits: dict, seed: int, progress) -> tuple:
+    """``(net, member, measured, test scores)``: the networks standardised on the validation split
+    (``StandardisedEnsemble``) and a gkm-SVM member fitted and weighted there (``fit_member``);
+    ``measured`` holds each part's test AUROC alone and the weight search."""
+    from ..score.engines import p_bound
+    from .gkm_member import fit_member, standardise
+
+    valid, test = splits["valid"], splits["test"]
+    on_valid = [valid.scores(m.net) for m in members]
+    started = time.perf_counter()
+    member, measured = fit_member(splits, on_valid[0], seed, progress is not None)
+    measured["gkm_fit_seconds"] = round(time.perf_counter() - started, 1)
+    net = StandardisedEnsemble([m.net for m in members], [(p.mean(), p.std() + 1e-12) for p in on_valid],
+                               1.0 - member.weight)
+    net.hybridize(static_alloc=True, static_shape=True)
+    networks = np.mean([standardise(test.scores(m.net), p) for m, p in zip(members, on_valid)], axis=0)
+    scores = p_bound(member.add_to_logits(network_logits(net, test.x), test.x.asnumpy()))
+    measured.update({"gkm_weight": member.weight,
+                     "networks_test_auroc": binary_metrics(test.labels, networks)["auroc"],
+                     "gkm_test_auroc": binary_metrics(test.labels, member.decision(test.x.asnumpy()[:, :, 0, :]))["auroc"]})
+    return net, member, measured, scores
+
+
 def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx,
                progress=None, task: str = "discovery") -> ProtocolResult:
     """Search the recipe's settings, keep the best by validation AUROC, add ``recipe.ensemble - 1``
@@ -295,8 +347,8 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
                                            reshuffle, bar))
     chosen = max(range(len(search)), key=lambda i: (search[i].best.metrics["auroc"], -i))
     final = search[chosen]
+    members = [final]
     if recipe.ensemble > 1:
-        members = [final]
         schedule = learning_schedule(final, recipe)
         for extra in range(1, recipe.ensemble):
             bar = progress(f"train {len(settings) + extra}/{total}", recipe.max_minibatches) if progress else None
@@ -306,11 +358,16 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
             else:
                 members.append(train_recipe_setting(architecture, recipe, final.hparams, splits,
                                                     seed * 1000 + 500 + extra, ctx, reshuffle, bar))
+    gkm_member, measured = None, {}
+    if recipe.gkm_member:
+        net, gkm_member, measured, test_scores = _join_gkm_member(members, splits, seed, progress)
+    elif len(members) > 1:
         net = Ensemble([m.net for m in members])
         net.hybridize(static_alloc=True, static_shape=True)
+    if len(members) > 1 or gkm_member is not None:
         valid = splits["valid"]
         # A refit member has seen the validation split: only the first member can still be judged on it.
-        best = final.best if recipe.refit else Checkpoint(final.best.step,
+        best = final.best if recipe.refit or gkm_member is not None else Checkpoint(final.best.step,
                                                           binary_metrics(valid.labels, valid.scores(net)))
         final = SettingResult(dict(final.hparams), final.seed, final.curve, best, net,
                               {name: p.data().copy() for name, p in net.collect_params().items()},
@@ -319,7 +376,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
                               minibatches=sum(m.minibatches for m in members))
     train_seconds = time.perf_counter() - tick
     tick = time.perf_counter()
-    scores = splits["test"].scores(final.net)
+    scores = test_scores if gkm_member is not None else splits["test"].scores(final.net)
     test_metrics = binary_metrics(splits["test"].labels, scores)
     wall = {"search": 0.0, "train": train_seconds, "test": time.perf_counter() - tick}
     note = (f"recipe: {recipe.optimizer}, {len(settings)} setting(s) trained to the best validation AUROC"
@@ -328,5 +385,8 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
             + (f" (positives shifted up to {recipe.shift} bp)" if reshuffle and recipe.shift else "")
             + (", members after the first refitted on training + validation (validation AUROC: the first "
                "member's)" if recipe.refit and recipe.ensemble > 1 else "")
+            + (f", and gkm-SVM as a member (weight {gkm_member.weight:.1f}, chosen on validation)"
+               if gkm_member is not None else "")
             + f", at most {recipe.max_minibatches} minibatches per member")
-    return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note)
+    return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note,
+                          gkm_member=gkm_member, members=measured)

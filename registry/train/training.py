@@ -297,6 +297,10 @@ class ProtocolResult:
     #: "packed" (all settings in one graph) or "sequential", and why when sequential.
     search_mode: str = "sequential"
     search_note: str = ""
+    #: A gkm-SVM member scored beside ``final.net`` (``bindreg.train.gkm_member.GkmMember``), or None.
+    gkm_member: object = None
+    #: What the recipe measured of its members (each part's test AUROC alone, gkm-SVM's weight).
+    members: dict = field(default_factory=dict)
 
 
 def run_protocol(architecture: Architecture, splits: dict[str, Split], protocol: Protocol, seed: int,

@@ -1,0 +1,150 @@
+"""gkm-SVM as a member of a network ensemble (``Recipe.gkm_member``), saved beside the network.
+
+Why: a gapped k-mer SVM and a convolutional network err on different sequences. On the
+validation splits (docs/recommended.md, sixth round) adding gkm-SVM to bindnet's two networks
+raised AUROC on 10-11 of 12 experiments, most where the two were level. The member cannot live
+in the exported MXNet graph (its folded gapped k-mer tables hold 41 M entries), so it is saved
+as gkmsvm-lite's own ``npz`` (support sequences, coefficients, bias, kernel) plus
+``gkm-member.json`` (how it is combined), and every scoring path adds its term to the network's
+logits (``add_to_logits``):
+
+    logit(x) = (1 - w) * mean_k z_k(P_k(x))  +  w * z_g(gkm(x))       P(bound) = sigmoid(logit)
+
+``z`` standardises a member's score by its mean and standard deviation on the validation split;
+the first part is the exported network (``recipe.StandardisedEnsemble``), the second this
+member. ``w`` is chosen on the validation split from the first network and a gkm-SVM fitted on
+the training split alone (neither has seen it); the kept gkm-SVM is then fitted on training +
+validation, as the refitted network is. The combined score ranks sequences; it is not a
+calibrated probability.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import BindregError
+
+#: The saved member: gkmsvm-lite's npz (``gkmsvm.serialization.load_npz`` reads it) and its combination.
+MODEL_FILE = "gkm-member.npz"
+COMBINATION_FILE = "gkm-member.json"
+#: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md).
+OPTIONS = {"solver": "nystrom", "n_components": 1000}
+#: gkm-SVM's weight is chosen from these on the validation split.
+WEIGHTS = np.linspace(0.0, 1.0, 11)
+
+
+def standardise(score: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """``score`` in units of ``reference``'s standard deviation from its mean."""
+    return (score - reference.mean()) / (reference.std() + 1e-12)
+
+
+def choose_weight(labels: np.ndarray, network: np.ndarray, gkm: np.ndarray) -> tuple[float, list[float]]:
+    """``(w, AUROC per weight in WEIGHTS)``: the weight of gkm-SVM against the network with the best
+    AUROC of ``(1 - w) z(network) + w z(gkm)`` on ``labels`` (ties: the smaller weight)."""
+    from .evaluation import binary_metrics
+
+    network, gkm = standardise(network, network), standardise(gkm, gkm)
+    aurocs = [binary_metrics(labels, (1 - w) * network + w * gkm)["auroc"] for w in WEIGHTS]
+    return float(WEIGHTS[int(np.argmax(aurocs))]), aurocs
+
+
+@dataclass
+class GkmMember:
+    """A fitted ``gkmsvm.GkmSVM`` and how it joins the network: ``weight * (score - mean) / std``."""
+
+    model: object
+    weight: float
+    mean: float
+    std: float
+    fitted: int = 0
+
+    def __post_init__(self):
+        self._score = None
+
+    def decision(self, onehot: np.ndarray) -> np.ndarray:
+        """gkm-SVM's decision values ``(n,)`` float64 for ``onehot: (n, 4, L)``."""
+        if self._score is None:
+            from .gkm_scoring import fast_scorer
+
+            fast = fast_scorer(self.model)
+            self._score = fast if fast is not None else \
+                (lambda x: np.asarray(self.model(x.astype(np.float32)), np.float64).reshape(-1))
+        return self._score(np.ascontiguousarray(onehot, dtype=np.float32))
+
+    def logit(self, onehot: np.ndarray) -> np.ndarray:
+        """This member's term of the bound logit ``(n,)`` for ``onehot: (n, 4, L)``."""
+        return self.weight * (self.decision(onehot) - self.mean) / self.std
+
+    def add_to_logits(self, logits: np.ndarray, x: np.ndarray) -> np.ndarray:
+        """``logits: (n, 2)`` of the network for ``x: (n, 4, 1, L)`` or ``(n, 4, L)``, with this
+        member's term added to the bound column (``softmax`` then gives ``sigmoid(logit)``)."""
+        logits = np.array(logits, dtype=np.float32)
+        onehot = x[:, :, 0, :] if x.ndim == 4 else x
+        logits[:, 1] += self.logit(onehot).astype(np.float32)
+        return logits
+
+    def save(self, directory: Path) -> None:
+        """``gkm-member.npz`` and ``gkm-member.json`` in ``directory`` (a scratch folder renamed whole)."""
+        from gkmsvm.serialization import save_npz
+
+        save_npz(self.model, Path(directory) / MODEL_FILE)
+        (Path(directory) / COMBINATION_FILE).write_text(json.dumps({
+            "about": "gkm-SVM member: logit += weight * (decision - mean) / std (bindreg.train.gkm_member)",
+            "weight": self.weight, "mean": self.mean, "std": self.std, "fitted": self.fitted}, indent=1))
+
+
+def load_member(directory: Path) -> GkmMember | None:
+    """The gkm-SVM member saved in a run directory or bundle, or None when it has none."""
+    directory = Path(directory)
+    if not (directory / COMBINATION_FILE).exists():
+        return None
+    try:
+        from gkmsvm.serialization import load_npz
+
+        combination = json.loads((directory / COMBINATION_FILE).read_text())
+        return GkmMember(load_npz(directory / MODEL_FILE), float(combination["weight"]), float(combination["mean"]),
+                         float(combination["std"]), int(combination.get("fitted", 0)))
+    except ImportError:
+        raise BindregError(f"{directory}: this model has a gkm-SVM member; pip install gkmsvm-lite to score it") from None
+    except Exception as exc:  # noqa: BLE001 - a missing file, bad JSON or a damaged npz: one cause
+        raise BindregError(f"{directory}: {MODEL_FILE} or {COMBINATION_FILE} cannot be read "
+                           f"({type(exc).__name__}: {str(exc)[:100]}); pull or export the model again") from None
+
+
+def with_member(directory: Path, forward):
+    """``forward`` (``x: (n, 4, 1, L)`` float32 -> logits ``(n, 2)``) of the network saved in
+    ``directory``, with its gkm-SVM member's term added when it has one; every scoring path (any
+    engine) goes through this, so a model scores the same everywhere."""
+    member = load_member(directory)
+    if member is None:
+        return forward
+    def forward_with_member(x):
+        x = np.asarray(x)
+        return member.add_to_logits(np.asarray(forward(x))[:len(x)], x)  # an engine may pad its batch
+
+    return forward_with_member
+
+
+def fit_member(splits: dict, network_valid: np.ndarray, seed: int, progress: bool = True) -> tuple[GkmMember, dict]:
+    """Fit the member for a network whose first member scores ``network_valid`` on the validation
+    split (and never trained on it). Returns the member and what was measured on the way:
+    ``{"weight_auroc": [...], "fitted": n}``."""
+    from .baselines import fit_gkmsvm
+
+    def onehot(split):
+        return split.x.asnumpy()[:, :, 0, :]
+
+    train, valid = splits["train"], splits["valid"]
+    context = {"options": OPTIONS, "progress": progress}
+    probe = fit_gkmsvm(onehot(train), train.labels, np.random.default_rng(seed), context)
+    weight, aurocs = choose_weight(valid.labels, network_valid, probe(onehot(valid)))
+    both = train.joined(valid)
+    kept = fit_gkmsvm(onehot(both), both.labels, np.random.default_rng(seed), context)
+    reference = kept(onehot(valid))
+    member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted)
+    member._score = kept  # its tables are folded already
+    return member, {"weight_auroc": [round(a, 6) for a in aurocs], "fitted": kept.fitted}
