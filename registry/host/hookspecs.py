@@ -32,9 +32,10 @@ def register_architectures(register):
     declares its own: a Gluon optimiser and its parameters, epochs with a learning-rate decay
     on plateau and early stopping on validation AUROC, how many settings of ``space`` to try,
     fresh shuffled negatives every epoch (how many per positive, and random shifts of the
-    positives), an ensemble of seeds (optionally refitted on training + validation), a moving
-    average of the weights, and a fused training graph (``bindreg.train.recipe``;
-    the fields are listed in docs/plugins.md).
+    positives), an ensemble of seeds (optionally refitted on training + validation), a gkm-SVM
+    as a further member weighted on validation (``gkm_member``), a moving average of the
+    weights, and a fused training graph (``bindreg.train.recipe``; the fields are listed in
+    docs/plugins.md).
     ``recommended=True`` makes it the model ``bindreg run`` trains without ``--model``.
     ``same_as=lambda length: "other" or None`` says where it computes exactly another registered
     model's function (same parameters and initialisation), so ``bindreg compare`` trains one run

@@ -7,7 +7,7 @@ A bundle directory holds::
                                            exporter covers it; bundle.json's onnx_note says why not)
     model-varlen-symbol.json               the length-aware graph (global-max networks; bindreg.varlen)
     gkm-member.npz, gkm-member.json        a gkm-SVM member every engine adds to the network's logits
-                                           (bindreg.train.gkm_member; gkmsvm-lite reads the npz)
+                                           (bindreg.train.gkm_member; gkmsvm-lite's fields)
     card.md (+ motif_logos.png, motifs.tsv, curves.png when the run has them)
     bundle.json                            name, model, task, dataset, input length, versions
     test.expect                            fixed sequences, their expected P(bound), a tolerance

@@ -4,7 +4,7 @@ Why: a gapped k-mer SVM and a convolutional network err on different sequences. 
 validation splits (docs/recommended.md, sixth round) adding gkm-SVM to bindnet's two networks
 raised AUROC on 10-11 of 12 experiments, most where the two were level. The member cannot live
 in the exported MXNet graph (its folded gapped k-mer tables hold 41 M entries), so it is saved
-as gkmsvm-lite's own ``npz`` (support sequences, coefficients, bias, kernel) plus
+as an ``npz`` of gkmsvm-lite's fields (support sequences, coefficients, bias, kernel) plus
 ``gkm-member.json`` (how it is combined), and every scoring path adds its term to the network's
 logits (``add_to_logits``):
 
@@ -14,8 +14,9 @@ logits (``add_to_logits``):
 the first part is the exported network (``recipe.StandardisedEnsemble``), the second this
 member. ``w`` is chosen on the validation split from the first network and a gkm-SVM fitted on
 the training split alone (neither has seen it); the kept gkm-SVM is then fitted on training +
-validation, as the refitted network is. The combined score ranks sequences; it is not a
-calibrated probability.
+validation, as the refitted network is, where that adds sequences to its sample (below 5,000
+positives in training; above, the paper's cap binds and the first fit is kept). The combined score ranks sequences; it is not a
+calibrated probability. gkmsvm-lite rebuilds the member from the npz (``load_member`` shows how).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import numpy as np
 
 from ..core.errors import BindregError
 
-#: The saved member: gkmsvm-lite's npz (``gkmsvm.serialization.load_npz`` reads it) and its combination.
+#: The saved member (gkmsvm-lite's fields, support sequences as base codes) and its combination.
 MODEL_FILE = "gkm-member.npz"
 COMBINATION_FILE = "gkm-member.json"
 #: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md).
@@ -88,10 +89,19 @@ class GkmMember:
         return logits
 
     def save(self, directory: Path) -> None:
-        """``gkm-member.npz`` and ``gkm-member.json`` in ``directory`` (a scratch folder renamed whole)."""
-        from gkmsvm.serialization import save_npz
+        """``gkm-member.npz`` and ``gkm-member.json`` in ``directory`` (a scratch folder renamed whole).
 
-        save_npz(self.model, Path(directory) / MODEL_FILE)
+        The npz holds gkmsvm-lite's fields (coefficients, bias, kernel type and parameters), but the
+        support sequences as base codes ``(S, L)`` uint8 (0-3 = A C G T, 4 = N), compressed: ~0.3 MB
+        where gkmsvm-lite's own ``save_npz`` writes them one-hot float32 (~13 MB for 8,000)."""
+        model = self.model
+        support = np.asarray(model.support_sequences)
+        codes = np.where(support.sum(axis=1) > 0, support.argmax(axis=1), 4).astype(np.uint8)
+        metadata = {"bias": float(np.asarray(model.bias).reshape(-1)[0]), "kernel_type": model.kernel_type,
+                    "kernel_params": model._kernel_params}
+        np.savez_compressed(Path(directory) / MODEL_FILE, support_codes=codes,
+                            coefficients=np.asarray(model.coefficients, np.float32),
+                            metadata=np.void(json.dumps(metadata).encode("utf-8")))
         (Path(directory) / COMBINATION_FILE).write_text(json.dumps({
             "about": "gkm-SVM member: logit += weight * (decision - mean) / std (bindreg.train.gkm_member)",
             "weight": self.weight, "mean": self.mean, "std": self.std, "fitted": self.fitted}, indent=1))
@@ -103,11 +113,20 @@ def load_member(directory: Path) -> GkmMember | None:
     if not (directory / COMBINATION_FILE).exists():
         return None
     try:
-        from gkmsvm.serialization import load_npz
+        from gkmsvm.svm import GkmSVM
 
         combination = json.loads((directory / COMBINATION_FILE).read_text())
-        return GkmMember(load_npz(directory / MODEL_FILE), float(combination["weight"]), float(combination["mean"]),
-                         float(combination["std"]), int(combination.get("fitted", 0)))
+        with np.load(directory / MODEL_FILE, allow_pickle=False) as saved:
+            if "support_codes" in saved:
+                codes = saved["support_codes"]
+                support = (codes[:, None, :] == np.arange(4, dtype=np.uint8)[None, :, None]).astype(np.float32)
+            else:  # gkmsvm-lite's own save_npz (one-hot support sequences)
+                support = saved["support_sequences"].astype(np.float32)
+            coefficients, metadata = saved["coefficients"], json.loads(bytes(saved["metadata"]))
+        model = GkmSVM(support_sequences=support, coefficients=coefficients, bias=metadata["bias"],
+                       kernel_type=metadata["kernel_type"], kernel_params=metadata["kernel_params"])
+        return GkmMember(model, float(combination["weight"]), float(combination["mean"]), float(combination["std"]),
+                         int(combination.get("fitted", 0)))
     except ImportError:
         raise BindregError(f"{directory}: this model has a gkm-SVM member; pip install gkmsvm-lite to score it") from None
     except Exception as exc:  # noqa: BLE001 - a missing file, bad JSON or a damaged npz: one cause
@@ -129,6 +148,14 @@ def with_member(directory: Path, forward):
     return forward_with_member
 
 
+def fitted_count(labels: np.ndarray) -> int:
+    """How many sequences ``fit_gkmsvm`` fits from ``labels``: at most 5,000 positives, as many negatives."""
+    from .baselines import GKMSVM_MAX_POSITIVES
+
+    positives = min(int((labels == 1).sum()), GKMSVM_MAX_POSITIVES)
+    return positives + min(int((labels == 0).sum()), positives)
+
+
 def fit_member(splits: dict, network_valid: np.ndarray, seed: int, progress: bool = True) -> tuple[GkmMember, dict]:
     """Fit the member for a network whose first member scores ``network_valid`` on the validation
     split (and never trained on it). Returns the member and what was measured on the way:
@@ -141,10 +168,13 @@ def fit_member(splits: dict, network_valid: np.ndarray, seed: int, progress: boo
     train, valid = splits["train"], splits["valid"]
     context = {"options": OPTIONS, "progress": progress}
     probe = fit_gkmsvm(onehot(train), train.labels, np.random.default_rng(seed), context)
-    weight, aurocs = choose_weight(valid.labels, network_valid, probe(onehot(valid)))
+    on_valid = probe(onehot(valid))
+    weight, aurocs = choose_weight(valid.labels, network_valid, on_valid)
     both = train.joined(valid)
-    kept = fit_gkmsvm(onehot(both), both.labels, np.random.default_rng(seed), context)
-    reference = kept(onehot(valid))
+    kept, reference = probe, on_valid
+    if fitted_count(both.labels) > probe.fitted:  # else the cap binds: the same number of sequences again
+        kept = fit_gkmsvm(onehot(both), both.labels, np.random.default_rng(seed), context)
+        reference = kept(onehot(valid))
     member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted)
     member._score = kept  # its tables are folded already
     return member, {"weight_auroc": [round(a, 6) for a in aurocs], "fitted": kept.fitted}

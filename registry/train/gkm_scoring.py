@@ -29,7 +29,7 @@ from itertools import combinations
 from math import comb
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 #: Above this many table entries (8 bytes each) the scorer falls back to gkmsvm-lite's own.
 MAX_TABLE_ENTRIES = 120_000_000
@@ -110,11 +110,13 @@ def _look_up(head, tail, offsets, head_code, tail_code, tail_size, table, out):
             out[n] += total
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _against(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tail_code, tail_size, out):
     """out[n, i] += sum_p a_p * #{(u, v): u an l-mer of x_n, v of y_i, u_p == v_p}: per pattern p,
     an index from each code to the rows of y holding it (counting sort), then one read per l-mer
-    of x. x_head/x_tail ``(N, W)``, y_head/y_tail ``(M, V)``, out ``(N, M)`` float64."""
+    of x, the sequences of x shared among threads (each row of ``out`` is one thread's and sums in
+    the same order whatever the threads). x_head/x_tail ``(N, W)``, y_head/y_tail ``(M, V)``, out
+    ``(N, M)`` float64."""
     rows, columns = y_head.shape
     for p in range(weights.shape[0]):
         size = offsets[p + 1] - offsets[p]
@@ -134,7 +136,7 @@ def _against(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tail_c
                 owner[fill[codes[i, v]]] = i
                 fill[codes[i, v]] += 1
         weight = weights[p]
-        for n in range(x_head.shape[0]):
+        for n in prange(x_head.shape[0]):
             for w in range(x_head.shape[1]):
                 code = head_code[p, x_head[n, w]] * tail_size[p] + tail_code[p, x_tail[n, w]]
                 for entry in range(start[code], start[code + 1]):

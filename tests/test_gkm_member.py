@@ -1,0 +1,74 @@
+"""gkm-SVM as a member beside a network (bindreg.train.gkm_member): its weight, its saved form and
+the scoring paths that add it."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bindreg.core.errors import BindregError
+from bindreg.core.sequences import one_hot
+from bindreg.train.gkm_member import (COMBINATION_FILE, MODEL_FILE, WEIGHTS, GkmMember, choose_weight, load_member,
+                                      with_member)
+from conftest import random_sequences
+
+
+@pytest.fixture(scope="module")
+def member():
+    from bindreg.train.gkm_scoring import fit_nystrom
+
+    positives = one_hot(random_sequences(80, seed=1, motif="CCGCGTGACGTCACGCGG")).astype(np.float32)
+    negatives = one_hot(random_sequences(80, seed=2)).astype(np.float32)
+    positives[4, :, 30:45] = 0  # a run of N in a support sequence
+    return GkmMember(fit_nystrom(positives, negatives, 40), weight=0.3, mean=0.1, std=2.0, fitted=160)
+
+
+def test_weight_is_chosen_by_validation_auroc_and_ties_go_to_the_network():
+    labels = np.array([1, 1, 0, 0, 1, 0])
+    network = np.array([0.9, 0.2, 0.8, 0.1, 0.7, 0.3])  # misorders two pairs
+    gkm = np.array([2.0, 1.5, -1.0, -2.0, 1.0, -0.5])    # orders every pair
+    weight, aurocs = choose_weight(labels, network, gkm)
+    assert len(aurocs) == len(WEIGHTS) and aurocs[-1] == 1.0 and weight == WEIGHTS[int(np.argmax(aurocs))]
+    assert choose_weight(labels, gkm, gkm)[0] == 0.0  # level everywhere: the smallest weight
+
+
+def test_saved_member_scores_as_fitted_and_is_small(member, tmp_path):
+    test = random_sequences(30, seed=3, motif="TGACGTCA") + random_sequences(30, seed=4)
+    test[2] = test[2][:20] + "N" * 8 + test[2][28:]
+    x = one_hot(test).astype(np.float32)
+    member.save(tmp_path)
+    loaded = load_member(tmp_path)
+    assert np.allclose(loaded.logit(x), member.logit(x), atol=1e-9)
+    assert np.allclose(member.logit(x), 0.3 * (np.asarray(member.model(x)).reshape(-1) - 0.1) / 2.0, atol=1e-5)
+    assert json.loads((tmp_path / COMBINATION_FILE).read_text())["weight"] == 0.3
+    # Base codes, compressed: a fraction of the one-hot float32 support sequences.
+    assert (tmp_path / MODEL_FILE).stat().st_size < np.asarray(member.model.support_sequences).nbytes / 8
+    assert load_member(tmp_path / "nothing-here") is None
+
+
+def test_every_engine_forward_gets_the_member_term_even_when_it_pads_its_batch(member, tmp_path):
+    member.save(tmp_path)
+    x = one_hot(random_sequences(5, seed=5)).astype(np.float32)[:, :, None, :]
+    padded = with_member(tmp_path, lambda chunk: np.zeros((64, 2), np.float32))  # a fixed-batch ONNX graph
+    logits = padded(x)
+    assert logits.shape == (5, 2) and np.allclose(logits[:, 1], member.logit(x[:, :, 0, :]), atol=1e-6)
+    assert with_member(tmp_path / "plain", len) is len  # no member: the engine's own forward
+
+
+def test_a_damaged_member_is_one_line_naming_the_folder(member, tmp_path):
+    member.save(tmp_path)
+    (tmp_path / MODEL_FILE).write_bytes(b"not an npz")
+    with pytest.raises(BindregError, match=f"{tmp_path}: {MODEL_FILE} or {COMBINATION_FILE} cannot be read"):
+        load_member(tmp_path)
+
+
+def test_whole_sequence_mode_refuses_a_model_with_a_member(member, tmp_path):
+    from bindreg.score.predict import choose_mode
+
+    member.save(tmp_path)
+    (tmp_path / "bundle.json").write_text(json.dumps({"input_length": 101, "trained_any_length": False}))
+    assert choose_mode(tmp_path, "mxnet", "auto") == "windows"
+    with pytest.raises(BindregError, match="gkm-SVM member.*--mode windows"):
+        choose_mode(tmp_path, "mxnet", "whole")
