@@ -29,7 +29,7 @@ def timed_run(model: str, data: str, out: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-d", "--data", action="append", required=True)
-    parser.add_argument("--model", default="bindnet")
+    parser.add_argument("--model", default="bindnet_gkm")
     parser.add_argument("--reference", default="1layer_128motif")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:

@@ -32,5 +32,6 @@ def register_architectures(register):
     register(Architecture("bindnet", f"{networks}; one exported graph (ONNX, genome scans)", _build, space=SPACE,
                           recipe=NETWORKS))
     register(Architecture(
-        "bindnet_gkm", f"recommended: bindnet's {networks}, with gkm-SVM as a third member weighted on validation",
+        "bindnet_gkm", "recommended: bindnet's two networks with gkm-SVM (gapped 11-mers) as a third member, "
+        "its weight chosen on validation; scored by bindreg predict on either engine",
         _build, space=SPACE, recipe=Recipe(**{**NETWORKS.__dict__, "gkm_member": True}), recommended=True))

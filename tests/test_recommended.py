@@ -178,3 +178,11 @@ def test_run_without_model_trains_the_recommended_model_and_exports_it(zeng_file
         for name, score in rows:
             assert abs(float(score) - float(expected[name.lstrip(">")])) < 1e-4, (engine, name)
 
+    # Its bundle carries the member: test.expect holds on both engines, and the manifest covers the member's files.
+    from bindreg.hub.bundle import build_bundle, check_expectations
+
+    bundle = build_bundle(directory, tmp_path / "bundle", "toy-bindnet-gkm")
+    manifest = json.loads((bundle / "manifest.json").read_text())["files"]
+    assert {"gkm-member.npz", "gkm-member.json", "model.onnx"} <= set(manifest)
+    worst = check_expectations(bundle, "toy-bindnet-gkm")
+    assert set(worst) == {"mxnet", "onnxruntime"} and max(worst.values()) < 1e-5

@@ -381,6 +381,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
             "versus_recommended": standing.versus(results, recommended, models, seed) if recommended in models else [],
             "seed_spread": standing.seed_spread(results), "compute": standing.compute(results),
             "missing": missing or [], "origins": standing.origins(results), "shared": standing.shared(results),
+            "members": standing.members(results, recommended),
         }
         write_json_atomic(scratch / "summary.json", summary)
         # DVC metrics: flat per-model AUCs, which `dvc metrics show` prints as columns.
@@ -388,6 +389,7 @@ def write_report(results: list[dict], out: Path, requested_models: list[str], ta
         markdown = _markdown(summary, models, experiments, matrix, order, figures)
         markdown += "\n" + standing.markdown(recommended, summary["versus_recommended"], summary["seed_spread"],
                                               summary["compute"], _md_table)
+        markdown += standing.members_markdown(recommended, summary["members"], _md_table)
         markdown += standing.missing_markdown(summary["missing"], _md_table)
         markdown += standing.origins_markdown(summary["origins"], _md_table)
         markdown += standing.shared_markdown(summary["shared"])

@@ -160,6 +160,47 @@ def markdown(recommended: str | None, rows: list[dict], spread: list[dict], cost
     return "\n\n".join(parts) + ("\n" if parts else "")
 
 
+def members(results: list[dict], model: str | None) -> list[dict]:
+    """Per experiment and seed, what ``model``'s parts score alone on the test split (a recipe with
+    ``gkm_member`` records them; nothing was chosen on these): the networks' standardised mean,
+    gkm-SVM alone, gkm-SVM's weight (chosen on validation) and the model."""
+    rows = []
+    for r in _full_size(results):
+        m = r["metrics"]
+        parts = m.get("members") or {}
+        if m["model"] != model or "gkm_test_auroc" not in parts:
+            continue
+        rows.append({"experiment": m["dataset"], "seed": int(r["run"].get("seed", 0)),
+                     "networks": parts["networks_test_auroc"], "gkm": parts["gkm_test_auroc"],
+                     "weight": parts["gkm_weight"], "model": m["test"]["auroc"],
+                     "gkm_fit_seconds": parts.get("gkm_fit_seconds")})
+    return sorted(rows, key=lambda row: (row["seed"], row["experiment"]))
+
+
+def members_markdown(model: str | None, rows: list[dict], md_table) -> str:
+    """The "Members" section; empty when the recommended model has no gkm-SVM member."""
+    if not rows:
+        return ""
+    by_seed: dict = defaultdict(list)
+    for row in rows:
+        by_seed[row["seed"]].append(row)
+    medians = [[f"median, seed {seed}", "", f"{np.median([r['networks'] for r in group]):.4f}",
+                f"{np.median([r['gkm'] for r in group]):.4f}", "",
+                f"{np.median([r['model'] for r in group]):.4f}",
+                f"{sum(r['model'] > r['networks'] for r in group)}/{len(group)} above the networks", ""]
+               for seed, group in sorted(by_seed.items())]
+    return (f"\n## Members of {model}\n\nTest AUROC of each part alone (recorded by every run; nothing was chosen on "
+            "these): the networks' standardised mean, the gkm-SVM member, gkm-SVM's weight (chosen on the validation "
+            "split) and the model. The gkm-SVM member is the model's own fit (at most 5,000 positives, drawn by the "
+            "run's seed), not the gkmsvm baseline's run.\n\n"
+            + md_table(["experiment", "seed", "networks", "gkm-SVM member", "weight", model, "Δ vs networks",
+                        "gkm-SVM seconds"],
+                       [[r["experiment"], r["seed"], f"{r['networks']:.4f}", f"{r['gkm']:.4f}", f"{r['weight']:.1f}",
+                         f"{r['model']:.4f}", f"{r['model'] - r['networks']:+.4f}",
+                         "-" if r["gkm_fit_seconds"] is None else f"{r['gkm_fit_seconds']:.0f}"] for r in rows]
+                       + medians) + "\n")
+
+
 def shared(results: list[dict]) -> dict[str, dict]:
     """Models reported from another model's runs (``shared_with``: the same function at this
     length), as ``{model: {"runs_of": other, "runs": n}}``."""

@@ -22,6 +22,8 @@ calibrated probability. gkmsvm-lite rebuilds the member from the npz (``load_mem
 from __future__ import annotations
 
 import json
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,25 +158,68 @@ def fitted_count(labels: np.ndarray) -> int:
     return positives + min(int((labels == 0).sum()), positives)
 
 
-def fit_member(splits: dict, network_valid: np.ndarray, seed: int, progress: bool = True) -> tuple[GkmMember, dict]:
-    """Fit the member for a network whose first member scores ``network_valid`` on the validation
-    split (and never trained on it). Returns the member and what was measured on the way:
-    ``{"weight_auroc": [...], "fitted": n}``."""
+class MemberFit:
+    """gkm-SVM's fits for a member, made in a background thread while the networks train.
+
+    Why a thread: the fits read only the training and validation splits, and a network's training
+    step leaves the second core idle much of the time (Python dispatch between MXNet's kernels), so
+    on 2 cores much of the fit's ~20 s is hidden; gkm-SVM's kernels run serially here, without the
+    GIL, and its short parallel ones under ``kernel_lock``. On one core it costs what it would in line. The splits' one-hot arrays are copied here, in the
+    calling thread (MXNet is not called from the background thread)."""
+
+    def __init__(self, splits: dict, seed: int):
+        train, valid = splits["train"], splits["valid"]
+        self._valid_labels = valid.labels
+        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed)
+        self._result, self._error = None, None
+        self._thread = threading.Thread(target=self._run, name="gkm-member", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from .gkm_scoring import serial_here
+
+        try:
+            serial_here()  # one core for this thread; the networks' kernels keep the lock (kernel_lock)
+            self._result = _fit_parts(*self._inputs)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread by member()
+            self._error = exc
+
+    def member(self, network_valid: np.ndarray) -> tuple[GkmMember, dict]:
+        """The member for a network whose first member scores ``network_valid`` on the validation
+        split (and never trained on it), and what was measured: ``weight_auroc`` (AUROC per weight in
+        ``WEIGHTS``), ``fitted``, ``gkm_fit_seconds`` (the fits' own time) and ``gkm_wait_seconds``
+        (how long training waited for them)."""
+        started = time.perf_counter()
+        self._thread.join()
+        waited = time.perf_counter() - started
+        if self._error is not None:
+            raise self._error
+        probe_valid, kept, reference, seconds = self._result
+        weight, aurocs = choose_weight(self._valid_labels, network_valid, probe_valid)
+        member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted)
+        member._score = kept  # its tables are folded already
+        return member, {"weight_auroc": [round(a, 6) for a in aurocs], "fitted": kept.fitted,
+                        "gkm_fit_seconds": round(seconds, 1), "gkm_wait_seconds": round(waited, 1)}
+
+
+def _onehot(split) -> np.ndarray:
+    """A split's sequences ``(n, 4, L)`` float32 (gkm-SVM's input)."""
+    return split.x.asnumpy()[:, :, 0, :]
+
+
+def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int):
+    """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
+    on the training split (the probe, which chooses the weight), and again on training + validation
+    where that adds sequences to its sample; else the cap of 5,000 positives binds and the probe is kept."""
     from .baselines import fit_gkmsvm
 
-    def onehot(split):
-        return split.x.asnumpy()[:, :, 0, :]
-
-    train, valid = splits["train"], splits["valid"]
-    context = {"options": OPTIONS, "progress": progress}
-    probe = fit_gkmsvm(onehot(train), train.labels, np.random.default_rng(seed), context)
-    on_valid = probe(onehot(valid))
-    weight, aurocs = choose_weight(valid.labels, network_valid, on_valid)
-    both = train.joined(valid)
+    started = time.perf_counter()
+    context = {"options": OPTIONS, "progress": False}
+    probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
+    on_valid = probe(valid_x)
     kept, reference = probe, on_valid
-    if fitted_count(both.labels) > probe.fitted:  # else the cap binds: the same number of sequences again
-        kept = fit_gkmsvm(onehot(both), both.labels, np.random.default_rng(seed), context)
-        reference = kept(onehot(valid))
-    member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted)
-    member._score = kept  # its tables are folded already
-    return member, {"weight_auroc": [round(a, 6) for a in aurocs], "fitted": kept.fitted}
+    both_y = np.concatenate([train_y, valid_y])
+    if fitted_count(both_y) > probe.fitted:
+        kept = fit_gkmsvm(np.concatenate([train_x, valid_x]), both_y, np.random.default_rng(seed), context)
+        reference = kept(valid_x)
+    return on_valid, kept, reference, time.perf_counter() - started

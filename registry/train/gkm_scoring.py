@@ -25,11 +25,14 @@ every pair of l-mers of every (x, y) pair instead: 90% of its Nystrom fit (``fit
 
 from __future__ import annotations
 
+import threading
 from itertools import combinations
 from math import comb
 
 import numpy as np
 from numba import njit, prange
+
+from .kernel_lock import PARALLEL_KERNELS
 
 #: Above this many table entries (8 bytes each) the scorer falls back to gkmsvm-lite's own.
 MAX_TABLE_ENTRIES = 120_000_000
@@ -83,7 +86,7 @@ def _split(windows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(head), np.ascontiguousarray(tail)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fold(head, tail, scale, weights, offsets, head_code, tail_code, tail_size, table):
     """table[offset_p + code_p(v)] += a_j * scale_i for every l-mer v of sequence i (head/tail (S, W)).
     Pattern by pattern, so that one pattern's block of the table stays in cache (10x faster than
@@ -96,7 +99,7 @@ def _fold(head, tail, scale, weights, offsets, head_code, tail_code, tail_size, 
                 table[base + head_code[p, head[i, w]] * size + tail_code[p, tail[i, w]]] += weight
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _look_up(head, tail, offsets, head_code, tail_code, tail_size, table, out):
     """out[n] = sum over the patterns p and l-mers u of sequence n of table[offset_p + code_p(u)],
     pattern by pattern (as ``_fold``)."""
@@ -110,8 +113,7 @@ def _look_up(head, tail, offsets, head_code, tail_code, tail_size, table, out):
             out[n] += total
 
 
-@njit(parallel=True, cache=True)
-def _against(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tail_code, tail_size, out):
+def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tail_code, tail_size, out):
     """out[n, i] += sum_p a_p * #{(u, v): u an l-mer of x_n, v of y_i, u_p == v_p}: per pattern p,
     an index from each code to the rows of y holding it (counting sort), then one read per l-mer
     of x, the sequences of x shared among threads (each row of ``out`` is one thread's and sums in
@@ -141,6 +143,18 @@ def _against(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tail_c
                 code = head_code[p, x_head[n, w]] * tail_size[p] + tail_code[p, x_tail[n, w]]
                 for entry in range(start[code], start[code + 1]):
                     out[n, owner[entry]] += weight
+
+
+#: On every thread (holding ``PARALLEL_KERNELS``), and serial for a background thread (``serial_here``).
+_against = njit(parallel=True, cache=True, nogil=True)(_against_py)
+_against_serial = njit(cache=True, nogil=True)(_against_py)
+_THIS_THREAD = threading.local()
+
+
+def serial_here() -> None:
+    """From now on this thread computes kernels serially, without taking ``PARALLEL_KERNELS``, and takes
+    it for gkmsvm-lite's own parallel kernels: for a thread that fits while another trains."""
+    _THIS_THREAD.serial = True
 
 
 def _tables(kernel):
@@ -173,11 +187,18 @@ def kernel_against(kernel, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     y_head, y_tail = (np.ascontiguousarray(np.concatenate(parts, axis=1))
                       for parts in zip(*(_split(kernel.base_index_windows(s)) for s in strands)))
     raw = np.zeros((len(x), len(y)), np.float64)
-    _against(*_split(kernel.base_index_windows(x)), y_head, y_tail, weights, offsets, head_code, tail_code,
-             tail_size, raw)
+    arguments = (*_split(kernel.base_index_windows(x)), y_head, y_tail, weights, offsets, head_code, tail_code,
+                 tail_size, raw)
+    if getattr(_THIS_THREAD, "serial", False):
+        _against_serial(*arguments)
+    else:
+        with PARALLEL_KERNELS:
+            _against(*arguments)
     gram = raw.astype(x.dtype)
     if kernel.normalize:
-        norm = np.sqrt(np.asarray(kernel._raw_diagonal(x))[:, None] * np.asarray(kernel._raw_diagonal(y))[None, :])
+        with PARALLEL_KERNELS:
+            diagonals = np.asarray(kernel._raw_diagonal(x)), np.asarray(kernel._raw_diagonal(y))
+        norm = np.sqrt(diagonals[0][:, None] * diagonals[1][None, :])
         gram = gram / np.clip(norm, 1e-10, None)
     return np.asarray(gram, np.float64)
 
@@ -228,7 +249,9 @@ def fast_scorer(model):
     support = np.ascontiguousarray(model.support_sequences, dtype=np.float32)
     scale = np.asarray(model.coefficients, np.float64)
     if kernel.normalize:
-        scale = scale / np.sqrt(np.clip(np.asarray(model._get_sv_diag(), np.float64), 1e-20, None))
+        with PARALLEL_KERNELS:
+            diagonal = np.asarray(model._get_sv_diag(), np.float64)
+        scale = scale / np.sqrt(np.clip(diagonal, 1e-20, None))
     folded = np.zeros(int(offsets[-1]), np.float64)
     strands = [support, reverse_complement(support)] if kernel.include_rc else [support]
     for strand in strands:
@@ -241,7 +264,9 @@ def fast_scorer(model):
         raw = np.empty(len(x), np.float64)
         _look_up(*_split(kernel.base_index_windows(x)), offsets, head_code, tail_code, tail_size, folded, raw)
         if kernel.normalize:
-            raw /= np.sqrt(np.clip(np.asarray(kernel._raw_diagonal(x), np.float64), 1e-20, None))
+            with PARALLEL_KERNELS:
+                diagonal = np.asarray(kernel._raw_diagonal(x), np.float64)
+            raw /= np.sqrt(np.clip(diagonal, 1e-20, None))
         return raw + bias
 
     return score

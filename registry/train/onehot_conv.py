@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
 
 import numba
 import numpy as np
 from mxnet import operator
 from mxnet.base import _LIB, check_call
 from numba import njit, prange
+
+from .kernel_lock import PARALLEL_KERNELS
 
 OP_TYPE = "bindreg_onehot_conv_max"
 NOT_ONE_HOT = -1  # a column that is neither one-hot nor all-zero
@@ -213,11 +214,11 @@ class _OneHotConvMax(operator.CustomOp):
         self._pool, self._threads, self._saved = pool, threads, None
 
     def forward(self, is_train, req, in_data, out_data, aux):
-        with _ONE_KERNEL_AT_A_TIME:
+        with PARALLEL_KERNELS:
             self._forward(is_train, req, in_data, out_data)
 
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
-        with _ONE_KERNEL_AT_A_TIME:
+        with PARALLEL_KERNELS:
             self._backward(req, out_grad, in_grad)
 
     def _forward(self, is_train, req, in_data, out_data):
@@ -256,10 +257,6 @@ class _OneHotConvMax(operator.CustomOp):
 
 
 _NO_VALUES = np.zeros((0, 4, 0), np.float32)
-# MXNet runs custom operators on a pool of threads, so a forward and a backward can overlap;
-# two parallel numba kernels launched at once from different threads abort the process
-# (seen in the test suite). The kernels are short: run them one at a time.
-_ONE_KERNEL_AT_A_TIME = threading.Lock()
 
 
 @operator.register(OP_TYPE)
@@ -291,7 +288,8 @@ def warm_up() -> None:
     x = np.zeros((1, 4, 30), np.float32)
     w = np.zeros((5, 5, 16), np.float32)
     out, winner = np.empty((1, 1, 16), np.float32), np.empty((1, 1, 16), np.int32)
-    codes = _codes(x)
-    _forward(codes, x, w, np.zeros(16, np.float32), 26, out, winner)
-    _backward_by_winner(codes, x, out, winner, w)
-    _backward_by_position(codes, x, out, winner, 26, w)
+    with PARALLEL_KERNELS:
+        codes = _codes(x)
+        _forward(codes, x, w, np.zeros(16, np.float32), 26, out, winner)
+        _backward_by_winner(codes, x, out, winner, w)
+        _backward_by_position(codes, x, out, winner, 26, w)

@@ -19,13 +19,13 @@ trainer checks that before choosing this operator.
 
 from __future__ import annotations
 
-import threading
 
 import numba
 import numpy as np
 from mxnet import operator
 from numba import njit, prange
 
+from .kernel_lock import PARALLEL_KERNELS
 from .onehot_conv import ALL_ZERO, _codes, _host_view, _pair_weights, _store, default_threads
 
 OP_TYPE = "bindreg_onehot_strands_maxmean"
@@ -127,7 +127,7 @@ class _StrandsMaxMean(operator.CustomOp):
         self._strands, self._threads, self._saved = strands, threads, None
 
     def forward(self, is_train, req, in_data, out_data, aux):
-        with _ONE_KERNEL_AT_A_TIME:
+        with PARALLEL_KERNELS:
             numba.set_num_threads(self._threads)  # per calling thread: MXNet's custom-op worker
             x = _host_view(in_data[0])[:, :, 0, :]
             weight = _host_view(in_data[1])  # (F, 4, 1, k)
@@ -147,7 +147,7 @@ class _StrandsMaxMean(operator.CustomOp):
             _store(out_data[0], req[0], out)
 
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
-        with _ONE_KERNEL_AT_A_TIME:
+        with PARALLEL_KERNELS:
             numba.set_num_threads(self._threads)
             both, winner, positive, kernel = self._saved
             g = _host_view(out_grad[0])
@@ -160,8 +160,6 @@ class _StrandsMaxMean(operator.CustomOp):
                 _host_view(in_grad[0])[...] = 0
 
 
-# As in onehot_conv: two parallel numba launches from MXNet's custom-op threads must not overlap.
-_ONE_KERNEL_AT_A_TIME = threading.Lock()
 
 
 @operator.register(OP_TYPE)
@@ -186,9 +184,10 @@ class _StrandsMaxMeanProp(operator.CustomOpProp):
 
 def warm_up() -> None:
     """Compile the kernels once (numba caches them on disk)."""
-    both = _both_strands(np.zeros((1, 30), np.int8))
     w = np.zeros((5, 5, 16), np.float32)
     out, winner = np.empty((1, 2, 16), np.float32), np.empty((1, 16), np.int32)
     positive = np.empty((1, 2, 26, 16), np.uint8)
-    _forward(both, w, np.zeros(16, np.float32), 2, out, winner, positive)
-    _backward(both, out, winner, 2, positive, w, np.zeros(16, np.float32))
+    with PARALLEL_KERNELS:
+        both = _both_strands(np.zeros((1, 30), np.int8))
+        _forward(both, w, np.zeros(16, np.float32), 2, out, winner, positive)
+        _backward(both, out, winner, 2, positive, w, np.zeros(16, np.float32))

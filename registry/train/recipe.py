@@ -305,18 +305,17 @@ def network_logits(net, x: nd.NDArray, batch_size: int = 1000) -> np.ndarray:
                      dim=0).asnumpy()
 
 
-def _join_gkm_member(members: list[SettingResult], splits: dict, seed: int, progress) -> tuple:
+def _join_gkm_member(members: list[SettingResult], splits: dict, fit) -> tuple:
     """``(net, member, measured, test scores)``: the networks standardised on the validation split
-    (``StandardisedEnsemble``) and a gkm-SVM member fitted and weighted there (``fit_member``);
-    ``measured`` holds each part's test AUROC alone and the weight search."""
+    (``StandardisedEnsemble``) and a gkm-SVM member fitted and weighted there (``MemberFit``);
+    ``fit`` is the ``MemberFit`` started before the networks; ``measured`` holds each part's test
+    AUROC alone and the weight search."""
     from ..score.engines import p_bound
-    from .gkm_member import fit_member, standardise
+    from .gkm_member import standardise
 
     valid, test = splits["valid"], splits["test"]
     on_valid = [valid.scores(m.net) for m in members]
-    started = time.perf_counter()
-    member, measured = fit_member(splits, on_valid[0], seed, progress is not None)
-    measured["gkm_fit_seconds"] = round(time.perf_counter() - started, 1)
+    member, measured = fit.member(on_valid[0])
     net = StandardisedEnsemble([m.net for m in members], [(p.mean(), p.std() + 1e-12) for p in on_valid],
                                1.0 - member.weight)
     net.hybridize(static_alloc=True, static_shape=True)
@@ -339,6 +338,10 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
     reshuffle = recipe.fresh_negatives and task == "discovery"
     settings = sample_settings(architecture.space, recipe.settings, seed)
     tick = time.perf_counter()
+    if recipe.gkm_member:
+        from .gkm_member import MemberFit
+
+        gkm_fit = MemberFit(splits, seed)  # in the background while the networks train
     search = []
     total = len(settings) + recipe.ensemble - 1
     for index, hparams in enumerate(settings):
@@ -360,7 +363,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
                                                     seed * 1000 + 500 + extra, ctx, reshuffle, bar))
     gkm_member, measured = None, {}
     if recipe.gkm_member:
-        net, gkm_member, measured, test_scores = _join_gkm_member(members, splits, seed, progress)
+        net, gkm_member, measured, test_scores = _join_gkm_member(members, splits, gkm_fit)
     elif len(members) > 1:
         net = Ensemble([m.net for m in members])
         net.hybridize(static_alloc=True, static_shape=True)
