@@ -1,7 +1,7 @@
 """Wall time of `bindreg run --budget paper`: the recommended model against 1layer_128motif.
 
 Runs the two models alternately on each dataset (same machine state for both), each as a fresh
-`bindreg run` process, and prints the seconds and their ratio. Stop other heavy jobs first; the
+`bindreg run` process, and prints the seconds, their ratio and each run's test AUROC (seed 0). Stop other heavy jobs first; the
 1-minute load is printed with every figure.
 
     python benchmarks/bench_recommended_wall.py -d ../shared/data/zeng_md_stat3_helas3 [-d ...]
@@ -19,11 +19,14 @@ import time
 from pathlib import Path
 
 
-def timed_run(model: str, data: str, out: Path) -> float:
+def timed_run(model: str, data: str, out: Path) -> tuple[float, float]:
+    """``(seconds, test AUROC)`` of one ``bindreg run --budget paper`` process."""
     tick = time.perf_counter()
     subprocess.run([str(Path(sys.executable).parent / "bindreg"), "run", "--model", model, "--data", data, "--budget", "paper",
                     "--out", str(out), "--quiet"], check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - tick
+    seconds = time.perf_counter() - tick
+    (metrics,) = Path(out).rglob("metrics.json")
+    return seconds, json.loads(metrics.read_text())["test"]["auroc"]
 
 
 def main() -> None:
@@ -34,9 +37,10 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         for index, data in enumerate(args.data):
-            seconds = {m: timed_run(m, data, Path(scratch) / f"{index}-{m}") for m in (args.reference, args.model)}
-            print(json.dumps({"data": Path(data).name, **{m: round(s, 1) for m, s in seconds.items()},
-                              "ratio": round(seconds[args.model] / seconds[args.reference], 2),
+            runs = {m: timed_run(m, data, Path(scratch) / f"{index}-{m}") for m in (args.reference, args.model)}
+            print(json.dumps({"data": Path(data).name, **{m: round(s, 1) for m, (s, _) in runs.items()},
+                              "ratio": round(runs[args.model][0] / runs[args.reference][0], 2),
+                              "test_auroc": {m: round(a, 4) for m, (_, a) in runs.items()},
                               "load_1min": os.getloadavg()[0]}), flush=True)
 
 
