@@ -1,4 +1,4 @@
-"""gkm-SVM, gkmsvm-lite's way against bindreg's (bindreg.train.gkm_scoring: the same functions
+"""gkm-SVM, gkmsvm-lite's way against bindreg's (bindreg.score.gkm_scoring: the same functions
 through tables over gapped k-mers), side by side in one process on one sample: the Nystrom fit,
 then scoring a validation sample with the fitted model.
 
@@ -22,7 +22,7 @@ from sklearn.metrics import roc_auc_score
 
 from bindreg.data.datasets import prepare
 from bindreg.train.baselines import GKMSVM_MAX_POSITIVES
-from bindreg.train.gkm_scoring import fast_scorer, fit_nystrom
+from bindreg.score.gkm_scoring import fast_scorer, fit_nystrom
 
 data = sys.argv[1]
 landmarks = sys.argv[2] if len(sys.argv) > 2 else "1000"

@@ -2,7 +2,7 @@
 
     python scripts/build_zoo.py --runs /work/runs-paper --out registry/zoo [--version v1.0.0]
 
-For every experiment under RUNS/DATASET/discovery/ and every zoo model (bindnet with 256 filters,
+For every experiment under RUNS/DATASET/discovery/ and every zoo model (bindnet_gkm with 256 filters,
 1layer_128motif) the newest finished run at seed 0 and the paper budget is copied, given its full
 card (motif analysis, about 25-60 s each; copies are kept in --work and reused), bundled and
 indexed. The run store is only read. Prints what was missing.
@@ -27,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=None,
                         help="keeps the analysed copies of the runs (default $BINDREG_HOME/zoo-build)")
     parser.add_argument("--models", default=",".join(WANTED),
-                        help="comma-separated models; bindnet needs 256 filters, the others any setting")
+                        help="comma-separated models; bindnet_gkm needs 256 filters, the others any setting")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", default="paper")
     parser.add_argument("--max-mb", type=float, default=MAX_MB)

@@ -77,11 +77,11 @@ def test_cli_runs_a_baseline_and_lists_it(tmp_path, zeng_files):
 
 @pytest.mark.parametrize("kernel_type", ["estimated", "direct"])
 def test_folded_gkm_scores_equal_gkmsvm_lite(kernel_type):
-    """bindreg scores gkm-SVM through tables over gapped k-mers (bindreg.train.gkm_scoring): the
+    """bindreg scores gkm-SVM through tables over gapped k-mers (bindreg.score.gkm_scoring): the
     decision values gkmsvm-lite computes against every support vector, N counted as A as there."""
     from gkmsvm import train_gkmsvm
 
-    from bindreg.train.gkm_scoring import decomposition, fast_scorer
+    from bindreg.score.gkm_scoring import decomposition, fast_scorer
     from conftest import random_sequences
 
     positives = one_hot(random_sequences(120, seed=1, motif="CCGCGTGACGTCACGCGG")).astype(np.float32)
@@ -106,7 +106,7 @@ def test_nystrom_fit_through_tables_equals_gkmsvm_lite():
     from gkmsvm.gram import compute_gram
     from gkmsvm.train import _build_kernel
 
-    from bindreg.train.gkm_scoring import fit_nystrom, kernel_against
+    from bindreg.score.gkm_scoring import fit_nystrom, kernel_against
     from conftest import random_sequences
 
     positives = one_hot(random_sequences(150, seed=1, motif="CCGCGTGACGTCACGCGG")).astype(np.float32)

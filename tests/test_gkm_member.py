@@ -1,5 +1,5 @@
-"""gkm-SVM as a member beside a network (bindreg.train.gkm_member): its weight, its saved form and
-the scoring paths that add it."""
+"""gkm-SVM as a member beside a network (bindreg.train.gkm_member, bindreg.score.gkm_member): its
+weight, its saved form and the scoring paths that add it."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 
 from bindreg.core.errors import BindregError
 from bindreg.core.sequences import one_hot
-from bindreg.train.gkm_member import (COMBINATION_FILE, MODEL_FILE, WEIGHTS, GkmMember, choose_weight, load_member,
-                                      with_member)
+from bindreg.score.gkm_member import COMBINATION_FILE, MODEL_FILE, GkmMember, load_member, with_member
+from bindreg.train.gkm_member import WEIGHTS, choose_weight
 from conftest import random_sequences
 
 
 @pytest.fixture(scope="module")
 def member():
-    from bindreg.train.gkm_scoring import fit_nystrom
+    from bindreg.score.gkm_scoring import fit_nystrom
 
     positives = one_hot(random_sequences(80, seed=1, motif="CCGCGTGACGTCACGCGG")).astype(np.float32)
     negatives = one_hot(random_sequences(80, seed=2)).astype(np.float32)
@@ -72,3 +72,27 @@ def test_whole_sequence_mode_refuses_a_model_with_a_member(member, tmp_path):
     assert choose_mode(tmp_path, "mxnet", "auto") == "windows"
     with pytest.raises(BindregError, match="gkm-SVM member.*--mode windows"):
         choose_mode(tmp_path, "mxnet", "whole")
+
+
+def test_a_fitting_thread_computes_the_same_kernel_serially(member):
+    """MemberFit's thread launches no parallel numba kernel (two threads doing so abort the process
+    under numba's workqueue layer); its serial kernel and diagonals give the same values."""
+    import threading
+
+    from bindreg.score.gkm_scoring import _diagonal, kernel_against, serial_here
+
+    kernel = member.model.kernel
+    x = one_hot(random_sequences(30, seed=6) + random_sequences(10, seed=7, motif="TGACGTCA")).astype(np.float32)
+    x[0, :, 10:20] = 0
+    here = kernel_against(kernel, x, x[::4]), _diagonal(kernel, x)
+    there = {}
+
+    def fit_beside():
+        serial_here()
+        there["values"] = kernel_against(kernel, x, x[::4]), _diagonal(kernel, x)
+
+    thread = threading.Thread(target=fit_beside)
+    thread.start()
+    thread.join()
+    assert np.array_equal(there["values"][0], here[0])
+    assert np.allclose(there["values"][1], here[1], rtol=1e-6) and np.allclose(here[1], kernel._raw_diagonal(x))

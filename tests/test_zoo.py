@@ -20,8 +20,8 @@ pytestmark = pytest.mark.slow  # trains and publishes (the `published` fixture),
 
 @pytest.fixture(scope="module")
 def run_store(published, tmp_path_factory):
-    """A run store as `bindreg compare` writes it: the published smoke run, an older copy of it, and a
-    half-written run (``.inflight``)."""
+    """A run store as `bindreg compare` writes it: the published smoke run, an older copy of it, a newer
+    data-size run, and a half-written run (``.inflight``)."""
     root = tmp_path_factory.mktemp("runstore") / "runs"
     folder = root / "toy_experiment" / "discovery"
     newest = folder / "1layer-aaaaaaaaaaaa"
@@ -30,6 +30,9 @@ def run_store(published, tmp_path_factory):
     shutil.copytree(published["run"], older)
     run = json.loads((older / "run.json").read_text())
     (older / "run.json").write_text(json.dumps({**run, "created_at": "2000-01-01T00:00:00+00:00"}))
+    subsample = folder / "1layer-n500-dddddddddddd"  # a data-size run, newer: never a zoo model
+    shutil.copytree(published["run"], subsample)
+    (subsample / "run.json").write_text(json.dumps({**run, "train_size": 500, "created_at": "2999-01-01T00:00:00+00:00"}))
     shutil.copytree(published["run"], folder / "1layer-cccccccccccc.inflight")
     (folder / "1layer-cccccccccccc.inflight" / "metrics.json").unlink()
     return root
@@ -45,6 +48,7 @@ def built(run_store, tmp_path_factory):
 
 def test_names_are_factor_cell_line_model():
     assert zoo_name("zeng_md_stat3_helas3", "bindnet") == "stat3-helas3-bindnet"
+    assert zoo_name("zeng_md_stat3_helas3", "bindnet_gkm") == "stat3-helas3-bindnet-gkm"
     assert zoo_name("zeng_md_stat3_gm12878", "1layer_128motif") == "stat3-gm12878-1layer-128motif"
     assert zoo_name("ARID3A_K562_ARID3A_(sc-8821)_Stanford", "bindnet") == "arid3a-k562-bindnet"
     assert zoo_name("MYC_H1-hESC_c-Myc_Stanford", "1layer_128motif") == "myc-h1-hesc-1layer-128motif"

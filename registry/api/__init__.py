@@ -3,7 +3,7 @@
 ``from bindreg import api`` imports no MXNet; each function imports what it needs when called.
 See docs/api.md. ``zoo_build`` (beside this module) makes a zoo from a run store.
 
-- ``load(name_or_path)``: a zoo model (``stat3-helas3-bindnet``), a pulled one
+- ``load(name_or_path)``: a zoo model (``stat3-helas3-bindnet-gkm``), a pulled one
   (``NAME[@vX.Y.Z]``, cached by ``bindreg pull``), or a bundle or run directory -> ``Model``.
 - ``Model.predict(sequences | fasta)``: P(bound) per sequence, in the same modes as
   ``bindreg predict`` (auto: the mode the model was tested in; the same on both engines).

@@ -3,7 +3,8 @@
 ``build(runs, out)`` takes the runs that ``bindreg compare`` wrote under ``runs/DATASET/TASK/
 MODEL-KEY/`` and, for every experiment and every wanted model, the newest finished run
 (``metrics.json`` present, ``.inflight`` folders ignored) at the wanted seed and budget whose
-hyper-parameters agree with the wanted ones (``bindnet`` with 256 filters, say). Each chosen run
+hyper-parameters agree with the wanted ones (``bindnet_gkm`` with 256 filters, say), trained on the
+whole training split (data-size runs are not chosen). Each chosen run
 is copied (the run store is never written), its card rewritten with the motif analysis that a
 sweep with ``--no-motifs`` skipped (``bindreg.experiment.cards``, reading the run's test split
 from the store named in its ``run.json``), bundled like ``bindreg publish`` bundles it, and
@@ -11,7 +12,7 @@ added to a fresh zoo folder, which then replaces ``out``. Analysed copies are ke
 and reused while the run (its ``run.json`` ``created_at``) and the motif code
 (``bindreg.experiment.filters``) are the same, so a second build only analyses new runs.
 
-Names are what a biologist searches for: factor, cell line, model (``stat3-helas3-bindnet``,
+Names are what a biologist searches for: factor, cell line, model (``stat3-helas3-bindnet-gkm``,
 ``arid3a-k562-1layer-128motif``).
 """
 
@@ -26,9 +27,9 @@ from pathlib import Path
 
 from ..core.errors import BindregError
 
-#: The zoo's models and the hyper-parameters a run must have to be chosen (bindnet: the recommended
+#: The zoo's models and the hyper-parameters a run must have to be chosen (bindnet_gkm: the recommended
 #: setting; 1layer_128motif: the paper's best one-layer model, any chosen setting).
-WANTED = {"bindnet": {"filters": 256}, "1layer_128motif": {}}
+WANTED = {"bindnet_gkm": {"filters": 256}, "1layer_128motif": {}}
 #: Cell lines as ENCODE spells them, for names read in lower case from Zeng et al.'s folders.
 CELL_LINES = {"helas3": "HeLa-S3", "gm12878": "GM12878", "k562": "K562", "hepg2": "HepG2", "h1-hesc": "H1-hESC"}
 MAX_MB = 25.0
@@ -45,7 +46,7 @@ class BuildReport:
 
 
 def zoo_name(dataset: str, model: str) -> str:
-    """``stat3-helas3-bindnet`` for ``zeng_md_stat3_helas3`` and ``bindnet``: factor, cell line, model."""
+    """``stat3-helas3-bindnet-gkm`` for ``zeng_md_stat3_helas3`` and ``bindnet_gkm``: factor, cell line, model."""
     from ..experiment.recovery import factor_of
 
     factor, cell = factor_of(dataset)
@@ -86,7 +87,8 @@ def select_runs(runs: Path, wanted: dict[str, dict] | None = None, seed: int = 0
                            "--runs folder of `bindreg compare`")
     for dataset, directory, run, metrics in finished_runs(runs, task):
         model = run.get("model")
-        if model not in wanted or run.get("seed") != seed or metrics.get("protocol", {}).get("budget") != budget:
+        if model not in wanted or run.get("seed") != seed or metrics.get("protocol", {}).get("budget") != budget \
+                or run.get("train_size") is not None:  # a data-size run trained on a subsample
             continue
         chosen = metrics.get("hyperparameters", {})
         if any(chosen.get(k) != v for k, v in wanted[model].items()):

@@ -36,7 +36,7 @@ class Recipe:
     member's alone. ``fused``: the builder gets ``hparams["fused"] = True`` on CPU to train with a fused first
     layer, and ``False`` for the exported network (same function). ``gkm_member``: a gkm-SVM
     (Nystrom, at most 5,000 positives) joins the networks; each part is standardised on the
-    validation split and gkm-SVM's weight is chosen there (``bindreg.train.gkm_member``); it is
+    validation split and gkm-SVM's weight is chosen there (``bindreg.score.gkm_member``); it is
     saved beside the exported network and every scoring path adds its term.
     """
 

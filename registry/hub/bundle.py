@@ -7,7 +7,7 @@ A bundle directory holds::
                                            exporter covers it; bundle.json's onnx_note says why not)
     model-varlen-symbol.json               the length-aware graph (global-max networks; bindreg.varlen)
     gkm-member.npz, gkm-member.json        a gkm-SVM member every engine adds to the network's logits
-                                           (bindreg.train.gkm_member; gkmsvm-lite's fields)
+                                           (bindreg.score.gkm_member; gkmsvm-lite's fields)
     card.md (+ motif_logos.png, motifs.tsv, curves.png when the run has them)
     bundle.json                            name, model, task, dataset, input length, versions
     test.expect                            fixed sequences, their expected P(bound), a tolerance
@@ -37,7 +37,7 @@ from ..core.record import read_run
 from ..core.fsutil import atomic_directory, sha256_file, write_bytes_atomic, write_json_atomic
 from ..score.bundles import LOCAL_FILES, MANIFEST, verify_manifest  # noqa: F401 (re-exported)
 from ..score.whole import VARLEN_SYMBOL
-from ..train.gkm_member import COMBINATION_FILE, MODEL_FILE
+from ..score.gkm_member import COMBINATION_FILE, MODEL_FILE
 
 #: A gkm-SVM member's files (models whose recipe has ``gkm_member``).
 MEMBER_FILES = (MODEL_FILE, COMBINATION_FILE)

@@ -63,7 +63,7 @@ class Scorer:
 def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
     """A scorer for a bundle or run directory (``model-symbol.json``, ``model-0000.params``,
     ``model.onnx``, ``bundle.json``) through engine ``engine`` (built-in or a plugin's)."""
-    from ..train.gkm_member import with_member
+    from .gkm_member import with_member
 
     info = bundle_info(Path(bundle))
     run_batch, batch = engine_loader(engine)(Path(bundle), info)

@@ -46,7 +46,7 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     print(f"gkm-SVM: fitting {len(positives):,} positives + {len(negatives):,} negatives of {len(labels):,} "
           f"(at most {limit:,} positives, the paper's protocol)"
           + ("; quadratic in the sample" if not speed else f"; Nystrom, {speed['n_components']:,} landmarks"), file=sys.stderr, flush=True)
-    from .gkm_scoring import fast_scorer, fit_nystrom
+    from ..score.gkm_scoring import fast_scorer, fit_nystrom
 
     chosen = onehot[positives].astype(np.float32), onehot[negatives].astype(np.float32)
     verbose = bool(context.get("progress", True))

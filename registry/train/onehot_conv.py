@@ -32,7 +32,7 @@ from mxnet import operator
 from mxnet.base import _LIB, check_call
 from numba import njit, prange
 
-from .kernel_lock import PARALLEL_KERNELS
+from ..core.kernel_lock import PARALLEL_KERNELS
 
 OP_TYPE = "bindreg_onehot_conv_max"
 NOT_ONE_HOT = -1  # a column that is neither one-hot nor all-zero

@@ -25,7 +25,7 @@ import numpy as np
 from mxnet import operator
 from numba import njit, prange
 
-from .kernel_lock import PARALLEL_KERNELS
+from ..core.kernel_lock import PARALLEL_KERNELS
 from .onehot_conv import ALL_ZERO, _codes, _host_view, _pair_weights, _store, default_threads
 
 OP_TYPE = "bindreg_onehot_strands_maxmean"

@@ -311,7 +311,7 @@ def _join_gkm_member(members: list[SettingResult], splits: dict, fit) -> tuple:
     ``fit`` is the ``MemberFit`` started before the networks; ``measured`` holds each part's test
     AUROC alone and the weight search."""
     from ..score.engines import p_bound
-    from .gkm_member import standardise
+    from ..score.gkm_member import standardise
 
     valid, test = splits["valid"], splits["test"]
     on_valid = [valid.scores(m.net) for m in members]
@@ -323,7 +323,8 @@ def _join_gkm_member(members: list[SettingResult], splits: dict, fit) -> tuple:
     scores = p_bound(member.add_to_logits(network_logits(net, test.x), test.x.asnumpy()))
     measured.update({"gkm_weight": member.weight,
                      "networks_test_auroc": binary_metrics(test.labels, networks)["auroc"],
-                     "gkm_test_auroc": binary_metrics(test.labels, member.decision(test.x.asnumpy()[:, :, 0, :]))["auroc"]})
+                     "gkm_test_auroc": binary_metrics(test.labels,
+                                                      member.decision(test.x.asnumpy()[:, :, 0, :]))["auroc"]})
     return net, member, measured, scores
 
 

@@ -32,8 +32,6 @@ from math import comb
 import numpy as np
 from numba import njit, prange
 
-from .kernel_lock import PARALLEL_KERNELS
-
 #: Above this many table entries (8 bytes each) the scorer falls back to gkmsvm-lite's own.
 MAX_TABLE_ENTRIES = 120_000_000
 
@@ -145,16 +143,43 @@ def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tai
                     out[n, owner[entry]] += weight
 
 
-#: On every thread (holding ``PARALLEL_KERNELS``), and serial for a background thread (``serial_here``).
+#: Parallel, and serial for a thread that fits while another trains (``serial_here``).
 _against = njit(parallel=True, cache=True, nogil=True)(_against_py)
 _against_serial = njit(cache=True, nogil=True)(_against_py)
 _THIS_THREAD = threading.local()
+_SERIAL_DIAGONALS = []
 
 
 def serial_here() -> None:
-    """From now on this thread computes kernels serially, without taking ``PARALLEL_KERNELS``, and takes
-    it for gkmsvm-lite's own parallel kernels: for a thread that fits while another trains."""
+    """From now on this thread launches no parallel numba kernel: gkm-SVM's kernel and diagonals
+    run serially here. Why: numba's ``workqueue`` threading layer (gkmsvm-lite pins it) aborts the
+    process when two threads launch parallel kernels at once, and the thread that trains networks
+    launches them (the fused first layer, dinucleotide shuffles)."""
     _THIS_THREAD.serial = True
+
+
+def _serial() -> bool:
+    return getattr(_THIS_THREAD, "serial", False)
+
+
+def _diagonal(kernel, x: np.ndarray) -> np.ndarray:
+    """``kernel._raw_diagonal(x)`` (raw ``K(x, x)``, ``(n,)`` in x's dtype); in a ``serial_here``
+    thread, gkmsvm-lite's NumPy path with its two numba kernels compiled without ``parallel``."""
+    if not _serial():
+        return np.asarray(kernel._raw_diagonal(x))
+    from gkmsvm.codec import reverse_complement
+    from gkmsvm.kernels import direct
+
+    if not _SERIAL_DIAGONALS:
+        _SERIAL_DIAGONALS.extend(njit(nogil=True, fastmath=True)(f.py_func) for f in
+                                 (direct._fused_diagonal_packed_numba, direct._fused_cross_diagonal_packed_numba))
+    forward, cross = _SERIAL_DIAGONALS
+    packed = direct._pack_windows_cpu(kernel.base_index_windows(x))
+    result = forward(packed, kernel._mismatch_table, kernel.l, kernel._min_matches)
+    if kernel.include_rc:
+        packed_rc = direct._pack_windows_cpu(kernel.base_index_windows(reverse_complement(x)))
+        result = result + cross(packed, packed_rc, kernel._mismatch_table, kernel.l, kernel._min_matches)
+    return result.astype(x.dtype)
 
 
 def _tables(kernel):
@@ -189,16 +214,10 @@ def kernel_against(kernel, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     raw = np.zeros((len(x), len(y)), np.float64)
     arguments = (*_split(kernel.base_index_windows(x)), y_head, y_tail, weights, offsets, head_code, tail_code,
                  tail_size, raw)
-    if getattr(_THIS_THREAD, "serial", False):
-        _against_serial(*arguments)
-    else:
-        with PARALLEL_KERNELS:
-            _against(*arguments)
+    (_against_serial if _serial() else _against)(*arguments)
     gram = raw.astype(x.dtype)
     if kernel.normalize:
-        with PARALLEL_KERNELS:
-            diagonals = np.asarray(kernel._raw_diagonal(x)), np.asarray(kernel._raw_diagonal(y))
-        norm = np.sqrt(diagonals[0][:, None] * diagonals[1][None, :])
+        norm = np.sqrt(_diagonal(kernel, x)[:, None] * _diagonal(kernel, y)[None, :])
         gram = gram / np.clip(norm, 1e-10, None)
     return np.asarray(gram, np.float64)
 
@@ -249,9 +268,7 @@ def fast_scorer(model):
     support = np.ascontiguousarray(model.support_sequences, dtype=np.float32)
     scale = np.asarray(model.coefficients, np.float64)
     if kernel.normalize:
-        with PARALLEL_KERNELS:
-            diagonal = np.asarray(model._get_sv_diag(), np.float64)
-        scale = scale / np.sqrt(np.clip(diagonal, 1e-20, None))
+        scale = scale / np.sqrt(np.clip(np.asarray(_diagonal(kernel, support), np.float64), 1e-20, None))
     folded = np.zeros(int(offsets[-1]), np.float64)
     strands = [support, reverse_complement(support)] if kernel.include_rc else [support]
     for strand in strands:
@@ -264,9 +281,7 @@ def fast_scorer(model):
         raw = np.empty(len(x), np.float64)
         _look_up(*_split(kernel.base_index_windows(x)), offsets, head_code, tail_code, tail_size, folded, raw)
         if kernel.normalize:
-            with PARALLEL_KERNELS:
-                diagonal = np.asarray(kernel._raw_diagonal(x), np.float64)
-            raw /= np.sqrt(np.clip(diagonal, 1e-20, None))
+            raw /= np.sqrt(np.clip(np.asarray(_diagonal(kernel, x), np.float64), 1e-20, None))
         return raw + bias
 
     return score
