@@ -43,8 +43,8 @@ class MemberFit:
     step leaves the second core idle part of the time (Python dispatch between MXNet's kernels), so
     on 2 cores part of the fit is hidden. gkm-SVM's kernels run serially here, without the GIL
     (``gkm_scoring.serial_here``: two threads launching parallel numba kernels abort the process);
-    on one core it costs what it would in line. The splits' one-hot arrays are copied in the calling thread (MXNet is
-    never called from the background thread)."""
+    on one core it costs what it would in line. The splits' one-hot arrays are copied in the calling
+    thread (MXNet is never called from the background thread)."""
 
     def __init__(self, splits: dict, seed: int):
         train, valid = splits["train"], splits["valid"]

@@ -277,7 +277,7 @@ class Ensemble(HybridBlock):
 
 
 class StandardisedEnsemble(HybridBlock):
-    """The networks' part of a model with a gkm-SVM member (``bindreg.train.gkm_member``):
+    """The networks' part of a model with a gkm-SVM member (``bindreg.score.gkm_member``):
     ``t = scale * mean_k (P_k - mean_k) / std_k`` over its members' P(bound), each standardised on
     the validation split, as the logits ``(-t / 2, t / 2)`` (softmax gives ``sigmoid(t)``); the
     member's term is added to ``t`` outside the graph. ``(N, 4, 1, L)`` -> ``(N, 2)``; exports to
@@ -306,26 +306,31 @@ def network_logits(net, x: nd.NDArray, batch_size: int = 1000) -> np.ndarray:
 
 
 def _join_gkm_member(members: list[SettingResult], splits: dict, fit) -> tuple:
-    """``(net, member, measured, test scores)``: the networks standardised on the validation split
-    (``StandardisedEnsemble``) and a gkm-SVM member fitted and weighted there (``MemberFit``);
-    ``fit`` is the ``MemberFit`` started before the networks; ``measured`` holds each part's test
-    AUROC alone and the weight search."""
-    from ..score.engines import p_bound
-    from ..score.gkm_member import standardise
-
-    valid, test = splits["valid"], splits["test"]
-    on_valid = [valid.scores(m.net) for m in members]
+    """``(net, member, measured, on_valid)``: the networks standardised on the validation split
+    (``StandardisedEnsemble``) and the gkm-SVM member weighted there by ``fit``, the ``MemberFit``
+    started before the networks (``measured``: its weight search; ``on_valid``: each network's
+    validation P(bound))."""
+    on_valid = [splits["valid"].scores(m.net) for m in members]
     member, measured = fit.member(on_valid[0])
     net = StandardisedEnsemble([m.net for m in members], [(p.mean(), p.std() + 1e-12) for p in on_valid],
                                1.0 - member.weight)
     net.hybridize(static_alloc=True, static_shape=True)
-    networks = np.mean([standardise(test.scores(m.net), p) for m, p in zip(members, on_valid)], axis=0)
+    return net, member, measured, on_valid
+
+
+def _test_with_member(net, member, members: list[SettingResult], on_valid: list, test, measured: dict) -> np.ndarray:
+    """The model's test scores (the exported networks' logits plus the member's term, as every scoring
+    path computes them); adds each part's test AUROC alone and the weight to ``measured``."""
+    from ..score.engines import p_bound
+    from ..score.gkm_member import standardise
+
     scores = p_bound(member.add_to_logits(network_logits(net, test.x), test.x.asnumpy()))
+    networks = np.mean([standardise(test.scores(m.net), p) for m, p in zip(members, on_valid)], axis=0)
     measured.update({"gkm_weight": member.weight,
                      "networks_test_auroc": binary_metrics(test.labels, networks)["auroc"],
                      "gkm_test_auroc": binary_metrics(test.labels,
                                                       member.decision(test.x.asnumpy()[:, :, 0, :]))["auroc"]})
-    return net, member, measured, scores
+    return scores
 
 
 def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx,
@@ -364,7 +369,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
                                                     seed * 1000 + 500 + extra, ctx, reshuffle, bar))
     gkm_member, measured = None, {}
     if recipe.gkm_member:
-        net, gkm_member, measured, test_scores = _join_gkm_member(members, splits, gkm_fit)
+        net, gkm_member, measured, on_valid = _join_gkm_member(members, splits, gkm_fit)
     elif len(members) > 1:
         net = Ensemble([m.net for m in members])
         net.hybridize(static_alloc=True, static_shape=True)
@@ -380,7 +385,10 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
                               minibatches=sum(m.minibatches for m in members))
     train_seconds = time.perf_counter() - tick
     tick = time.perf_counter()
-    scores = test_scores if gkm_member is not None else splits["test"].scores(final.net)
+    if gkm_member is not None:
+        scores = _test_with_member(final.net, gkm_member, members, on_valid, splits["test"], measured)
+    else:
+        scores = splits["test"].scores(final.net)
     test_metrics = binary_metrics(splits["test"].labels, scores)
     wall = {"search": 0.0, "train": train_seconds, "test": time.perf_counter() - tick}
     note = (f"recipe: {recipe.optimizer}, {len(settings)} setting(s) trained to the best validation AUROC"
