@@ -79,7 +79,10 @@ def test_a_fitting_thread_computes_the_same_kernel_serially(member):
     under numba's workqueue layer); its serial kernel and diagonals give the same values."""
     import threading
 
-    from bindreg.score.gkm_scoring import _diagonal, kernel_against, serial_here
+    from numba.core.caching import NullCache
+
+    from bindreg.score.gkm_scoring import (_against_serial, _diagonal, _serial_diagonal_kernels, kernel_against,
+                                           serial_here)
 
     kernel = member.model.kernel
     x = one_hot(random_sequences(30, seed=6) + random_sequences(10, seed=7, motif="TGACGTCA")).astype(np.float32)
@@ -96,3 +99,6 @@ def test_a_fitting_thread_computes_the_same_kernel_serially(member):
     thread.join()
     assert np.array_equal(there["values"][0], here[0])
     assert np.allclose(there["values"][1], here[1], rtol=1e-6) and np.allclose(here[1], kernel._raw_diagonal(x))
+    # Not cached: numba's cache key ignores `parallel`, so a cached serial kernel could be the parallel one.
+    for serial in (_against_serial, *_serial_diagonal_kernels()):
+        assert isinstance(serial._cache, NullCache) and not serial.targetoptions.get("parallel")

@@ -25,6 +25,7 @@ every pair of l-mers of every (x, y) pair instead: 90% of its Nystrom fit (``fit
 
 from __future__ import annotations
 
+import functools
 import threading
 from itertools import combinations
 from math import comb
@@ -143,11 +144,12 @@ def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tai
                     out[n, owner[entry]] += weight
 
 
-#: Parallel, and serial for a thread that fits while another trains (``serial_here``).
+#: Parallel, and serial for a thread that fits while another trains (``serial_here``). The serial one
+#: is not cached: numba's cache key ignores ``parallel``, so both would share one entry on disk and
+#: the serial dispatcher could load the parallel kernel (which aborted a run, as ``serial_here`` says).
 _against = njit(parallel=True, cache=True, nogil=True)(_against_py)
-_against_serial = njit(cache=True, nogil=True)(_against_py)
+_against_serial = njit(nogil=True)(_against_py)
 _THIS_THREAD = threading.local()
-_SERIAL_DIAGONALS = []
 
 
 def serial_here() -> None:
@@ -170,16 +172,23 @@ def _diagonal(kernel, x: np.ndarray) -> np.ndarray:
     from gkmsvm.codec import reverse_complement
     from gkmsvm.kernels import direct
 
-    if not _SERIAL_DIAGONALS:
-        _SERIAL_DIAGONALS.extend(njit(nogil=True, fastmath=True)(f.py_func) for f in
-                                 (direct._fused_diagonal_packed_numba, direct._fused_cross_diagonal_packed_numba))
-    forward, cross = _SERIAL_DIAGONALS
+    forward, cross = _serial_diagonal_kernels()
     packed = direct._pack_windows_cpu(kernel.base_index_windows(x))
     result = forward(packed, kernel._mismatch_table, kernel.l, kernel._min_matches)
     if kernel.include_rc:
         packed_rc = direct._pack_windows_cpu(kernel.base_index_windows(reverse_complement(x)))
         result = result + cross(packed, packed_rc, kernel._mismatch_table, kernel.l, kernel._min_matches)
     return result.astype(x.dtype)
+
+
+@functools.cache
+def _serial_diagonal_kernels():
+    """gkmsvm-lite's two diagonal kernels compiled without ``parallel`` (once per process; several
+    fitting threads may ask at once)."""
+    from gkmsvm.kernels import direct
+
+    return tuple(njit(nogil=True, fastmath=True)(f.py_func)
+                 for f in (direct._fused_diagonal_packed_numba, direct._fused_cross_diagonal_packed_numba))
 
 
 def _tables(kernel):
