@@ -14,7 +14,7 @@ A run directory holds::
     model-varlen-symbol.json   the same network for sequences of any length (global-max
                           networks only; bindreg.varlen)
     gkm-member.npz, gkm-member.json   a gkm-SVM member scored beside the network, and its
-                          weight (recipes with ``gkm_member``; bindreg.train.gkm_member)
+                          weight (recipes with ``gkm_member``; bindreg.score.gkm_member)
     card.md               the model card (bindreg.cards): YAML front matter + Markdown,
     motif_logos.png, motifs.tsv   first-layer filters as logos, matched to JASPAR
 

@@ -100,8 +100,8 @@ def _softmax(logits: np.ndarray) -> np.ndarray:
 
 def load_fixed_length_scorer(directory: Path, engine: str = "mxnet") -> FixedLengthScorer:
     """The fixed-length network of a bundle or run directory, in batches of ``BATCH``."""
-    from .gkm_member import with_member
     from .bundles import bundle_info
+    from .gkm_member import with_member
     from .predict import load_scorer
 
     directory = Path(directory)

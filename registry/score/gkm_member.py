@@ -23,7 +23,8 @@ probability. gkmsvm-lite rebuilds the member from the npz (``load_member`` shows
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -49,19 +50,18 @@ class GkmMember:
     mean: float
     std: float
     fitted: int = 0
-
-    def __post_init__(self):
-        self._score = None
+    #: ``onehot -> decision values``; built from ``model`` on first use unless the fit passes its own.
+    scorer: Callable | None = field(default=None, repr=False, compare=False)
 
     def decision(self, onehot: np.ndarray) -> np.ndarray:
         """gkm-SVM's decision values ``(n,)`` float64 for ``onehot: (n, 4, L)``."""
-        if self._score is None:
+        if self.scorer is None:
             from .gkm_scoring import fast_scorer
 
             fast = fast_scorer(self.model)
-            self._score = fast if fast is not None else \
+            self.scorer = fast if fast is not None else \
                 (lambda x: np.asarray(self.model(x.astype(np.float32)), np.float64).reshape(-1))
-        return self._score(np.ascontiguousarray(onehot, dtype=np.float32))
+        return self.scorer(np.ascontiguousarray(onehot, dtype=np.float32))
 
     def logit(self, onehot: np.ndarray) -> np.ndarray:
         """This member's term of the bound logit ``(n,)`` for ``onehot: (n, 4, L)``."""
@@ -90,7 +90,7 @@ class GkmMember:
                             coefficients=np.asarray(model.coefficients, np.float32),
                             metadata=np.void(json.dumps(metadata).encode("utf-8")))
         (Path(directory) / COMBINATION_FILE).write_text(json.dumps({
-            "about": "gkm-SVM member: logit += weight * (decision - mean) / std (bindreg.train.gkm_member)",
+            "about": "gkm-SVM member: logit += weight * (decision - mean) / std (bindreg.score.gkm_member)",
             "weight": self.weight, "mean": self.mean, "std": self.std, "fitted": self.fitted}, indent=1))
 
 
@@ -128,6 +128,7 @@ def with_member(directory: Path, forward):
     member = load_member(directory)
     if member is None:
         return forward
+
     def forward_with_member(x):
         x = np.asarray(x)
         return member.add_to_logits(np.asarray(forward(x))[:len(x)], x)  # an engine may pad its batch

@@ -35,6 +35,7 @@ from ..core.errors import BindregError
 from ..core.sequences import SequenceSet, one_hot, over_strands
 from .bundles import bundle_info, resolve_local
 from .engines import BUILTIN, engine_loader, p_bound
+from .gkm_member import COMBINATION_FILE, with_member
 
 ENGINES = tuple(BUILTIN)  # and any engine a plugin registers
 MODES = ("auto", "whole", "windows")
@@ -63,8 +64,6 @@ class Scorer:
 def load_scorer(bundle: Path, engine: str = "mxnet") -> Scorer:
     """A scorer for a bundle or run directory (``model-symbol.json``, ``model-0000.params``,
     ``model.onnx``, ``bundle.json``) through engine ``engine`` (built-in or a plugin's)."""
-    from .gkm_member import with_member
-
     info = bundle_info(Path(bundle))
     run_batch, batch = engine_loader(engine)(Path(bundle), info)
     return Scorer(engine, int(info["input_length"]), with_member(Path(bundle), run_batch), batch,
@@ -136,7 +135,7 @@ def choose_mode(directory: Path, engine: str, mode: str) -> str:
     chosen = mode
     if mode == "auto":
         chosen = "whole" if bundle_info(directory).get("trained_any_length") else "windows"
-    if chosen == "whole" and (Path(directory) / "gkm-member.json").exists():
+    if chosen == "whole" and (Path(directory) / COMBINATION_FILE).exists():
         raise BindregError(f"{directory}: this model has a gkm-SVM member, which scores windows of its input length "
                            "only; use --mode windows")
     if chosen == "whole" and engine != "mxnet":

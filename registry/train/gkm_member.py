@@ -75,8 +75,8 @@ class MemberFit:
             raise self._error
         probe_valid, kept, reference, seconds = self._result
         weight, aurocs = choose_weight(self._valid_labels, network_valid, probe_valid)
-        member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted)
-        member._score = kept  # its tables are folded already
+        member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted,
+                           scorer=kept)  # its tables are folded already
         return member, {"weight_auroc": [round(a, 6) for a in aurocs], "fitted": kept.fitted,
                         "gkm_fit_seconds": round(seconds, 1), "gkm_wait_seconds": round(waited, 1)}
 

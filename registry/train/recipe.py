@@ -276,7 +276,7 @@ class Ensemble(HybridBlock):
         return F.log(F.clip(total / self._count, 1e-12, 1.0))
 
 
-class StandardisedEnsemble(HybridBlock):
+class StandardisedEnsemble(Ensemble):
     """The networks' part of a model with a gkm-SVM member (``bindreg.score.gkm_member``):
     ``t = scale * mean_k (P_k - mean_k) / std_k`` over its members' P(bound), each standardised on
     the validation split, as the logits ``(-t / 2, t / 2)`` (softmax gives ``sigmoid(t)``); the
@@ -284,10 +284,8 @@ class StandardisedEnsemble(HybridBlock):
     ONNX like ``Ensemble``."""
 
     def __init__(self, members: list, centres: list[tuple[float, float]], scale: float, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(members, **kwargs)
         self._factors = [(float(mean), float(scale) / (float(std) * len(members))) for mean, std in centres]
-        for index, member in enumerate(members):
-            self.register_child(member, f"member{index}")
 
     def hybrid_forward(self, F, x, lengths=None):
         inputs = (x,) if lengths is None else (x, lengths)
