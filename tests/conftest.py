@@ -57,6 +57,15 @@ def bindreg_cli(*args: str, env: dict | None = None, check: bool = True,
     return result
 
 
+def paths_under(folder: Path) -> list[Path]:
+    """Every file and folder below `folder`, safe to call while a command renames or removes them.
+
+    Path.rglob raises when a folder vanishes between being listed and being entered (a finished
+    run's `.inflight` folder); os.walk skips it.
+    """
+    return [Path(parent, name) for parent, names, files in os.walk(folder) for name in names + files]
+
+
 def write_zeng_experiment(folder: Path, train: int = 600, test: int = 150, motif: str = "CCGCGTGACGTCACGCGG",
                           masked_every: int = 0) -> Path:
     """A Zeng-layout experiment (train.data + test.data) with a planted motif in the positives;

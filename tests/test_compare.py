@@ -16,7 +16,7 @@ from bindreg.experiment.compare import compare, execute, parse_options, plan
 from bindreg.core.errors import BindregError
 from bindreg.experiment.report import write_report
 from bindreg.train.training import BUDGETS
-from conftest import write_zeng_experiment
+from conftest import paths_under, write_zeng_experiment
 
 pytestmark = pytest.mark.slow  # every test here trains, publishes or pulls
 
@@ -103,7 +103,7 @@ def _kill_one_busy_worker(client, pids: dict, runs: Path, killed: dict) -> None:
     """Wait until a run is in flight, then SIGKILL a worker that is processing one."""
     deadline = time.time() + 120
     while time.time() < deadline and not killed:
-        if any(runs.rglob(".inflight/*")):
+        if any(p.parent.name == ".inflight" for p in paths_under(runs)):
             for address, keys in client.processing().items():
                 if keys and address in pids:
                     pid = pids[address]

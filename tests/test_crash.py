@@ -20,7 +20,7 @@ import pytest
 
 from bindreg.data.store import open_store
 
-from conftest import write_zeng_experiment
+from conftest import paths_under, write_zeng_experiment
 
 BIN = Path(sys.executable).parent
 RUN_FILES = ("metrics.json", "run.json", "test_predictions.csv", "roc.csv", "pr.csv", "card.md")
@@ -49,8 +49,8 @@ def _nothing_partial(home: Path, runs: Path) -> None:
 
 
 def _leftovers(*folders: Path) -> list[Path]:
-    return [p for folder in folders if folder.exists() for p in folder.rglob("*")
-            if p.name.endswith((".tmp", ".old")) or (p.parent.name == ".inflight")]
+    return [p for folder in folders for p in paths_under(folder)
+            if p.name.endswith((".tmp", ".old")) or p.parent.name == ".inflight"]
 
 
 @pytest.mark.slow
