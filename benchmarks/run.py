@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-scripts = ["bench_training_loop.py", "bench_fused_first_layer.py", "bench_vs_pytorch.py", "bench_protocol_vs_pytorch.py", "bench_packed_vs_sequential.py",
+scripts = ["bench_training_loop.py", "bench_fused_first_layer.py", "bench_strands_backward.py", "bench_vs_pytorch.py", "bench_protocol_vs_pytorch.py", "bench_packed_vs_sequential.py",
            "bench_real_data.py", "bench_varlen.py"]
 if "--with-genome" in sys.argv[1:]:
     scripts += ["bench_genome_scan.py", "bench_genome.py", "bench_occupancy.py"]

@@ -32,10 +32,11 @@ def _one_hot(count: int, length: int = 101, seed: int = 0, with_n: bool = True) 
     return nd.array(x)
 
 
-@pytest.mark.parametrize("strands", [2, 1])
-def test_fused_kernel_equals_mxnet_convolution_values_and_gradients(strands):
-    """Max and mean over both strands (N columns included): outputs and every gradient to 1e-4 relative."""
-    x, y = _one_hot(48), nd.array(np.random.default_rng(1).integers(0, 2, 48))
+@pytest.mark.parametrize("strands, length", [(2, 101), (1, 101), (2, 300)])
+def test_fused_kernel_equals_mxnet_convolution_values_and_gradients(strands, length):
+    """Max and mean over both strands (N columns included): outputs and every gradient to 1e-4 relative.
+    At 300 bp the backward's window counts exceed a byte (2 x 286 windows) and take 16 bits."""
+    x, y = _one_hot(48, length), nd.array(np.random.default_rng(1).integers(0, 2, 48))
     weight = nd.array(np.random.default_rng(2).standard_normal((24, 4, 1, 15)).astype(np.float32) * 0.3)
     results, dense = [], {}
     for fused in (False, True):
