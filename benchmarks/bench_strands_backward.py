@@ -67,7 +67,7 @@ def kernels(filters: int, repeats: int) -> dict:
     positive = np.empty((count, 2, length - k + 1, filters), np.uint8)
     strands._forward(both, w, np.zeros(filters, np.float32), 2, out, winner, positive)
     g = rng.standard_normal((count, 2, filters)).astype(np.float32)
-    counts = strands.window_counter(2, length - k + 1, numba.get_num_threads(), k, filters)
+    counts = strands.window_counter(2, length - k + 1, strands.BLOCKS, k, filters)
     grads, times = {}, {"float scatter": [], "window counts": []}
     for _ in range(repeats + 1):  # the first round compiles
         for name in times:

@@ -29,6 +29,10 @@ from ..core.kernel_lock import PARALLEL_KERNELS
 from .onehot_conv import ALL_ZERO, _codes, _host_view, _pair_weights, _store, default_threads
 
 OP_TYPE = "bindreg_onehot_strands_maxmean"
+#: Blocks of sequences the backward sums separately (threads share them out). A fixed number, not
+#: the thread count, so that the gradient's float sums, and a run's result, do not depend on
+#: how many threads ran them (a sweep's one-thread workers give what `bindreg run` gives).
+BLOCKS = 8
 
 
 @njit(parallel=True, cache=True)
@@ -106,7 +110,8 @@ def _backward(both, g, winner, strands, positive, counts, dw, db):
     Why: the count is a byte add per filter (32 at once with AVX2, where a float multiply-add
     does 8), and the bias needs the same counts (row j = 0 sums to filter f's positive windows).
     ``counts``: ``(chunks, k, 5, F)`` scratch from ``window_counter``; sequences are split into
-    ``chunks`` blocks, one per thread, each with its own partial gradient."""
+    ``chunks`` blocks (``BLOCKS``), shared out to the threads, each with its own partial gradient,
+    summed in block order."""
     count, _, length = both.shape
     k, _, filters = dw.shape
     positions = length - k + 1
@@ -186,7 +191,7 @@ class _StrandsMaxMean(operator.CustomOp):
             count, strands, positions, filters = positive.shape
             dw = np.zeros((kernel, 5, filters), np.float32)
             db = np.zeros(filters, np.float32)
-            counts = window_counter(strands, positions, max(1, min(self._threads, count)), kernel, filters)
+            counts = window_counter(strands, positions, min(BLOCKS, count), kernel, filters)
             _backward(both, g, winner, self._strands, positive, counts, dw, db)
             _store(in_grad[1], req[1], dw[:, :4].transpose(2, 1, 0)[:, :, None, :])
             _store(in_grad[2], req[2], db)
