@@ -216,3 +216,31 @@ def test_fused_backward_gives_the_same_bits_on_any_number_of_threads():
         numba.set_num_threads(before)
     for dw, db in grads[1:]:
         assert np.array_equal(dw, grads[0][0]) and np.array_equal(db, grads[0][1])
+
+
+def test_keeping_the_mask_buffer_between_steps_trains_the_same_network(monkeypatch):
+    """The fused layer reuses its positive-window mask's buffer; training with a fresh buffer every
+    call (inference calls of another shape in between) must give the same bits."""
+    from bindreg.train import onehot_strands as strands
+
+    x, y = _one_hot(600, with_n=False), nd.array(np.random.default_rng(4).integers(0, 2, 600))
+
+    def train():
+        mx.random.seed(0)
+        net = StrandNet(filters=16, width=11, fused=True, prefix="s_")
+        net.initialize(mx.init.Xavier())
+        net.hybridize(static_alloc=True, static_shape=True)
+        trainer, loss_fn = gluon.Trainer(net.collect_params(), "adam"), gluon.loss.SoftmaxCrossEntropyLoss()
+        for step in range(40):
+            start = step * 50 % 550
+            with autograd.record():
+                loss = loss_fn(net(x[start:start + 50]), y[start:start + 50])
+            loss.backward()
+            trainer.step(50)
+            if step % 10 == 9:
+                net(x[:77]).asnumpy()
+        return net(x).asnumpy()
+
+    kept = train()
+    monkeypatch.setattr(strands._StrandsMaxMean, "_scratch", lambda self, shape: np.empty(shape, np.uint8))
+    assert np.array_equal(train(), kept)
