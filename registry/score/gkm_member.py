@@ -65,14 +65,20 @@ class GkmMember:
 
     def logit(self, onehot: np.ndarray) -> np.ndarray:
         """This member's term of the bound logit ``(n,)`` for ``onehot: (n, 4, L)``."""
-        return self.weight * (self.decision(onehot) - self.mean) / self.std
+        return self.term(self.decision(onehot))
 
-    def add_to_logits(self, logits: np.ndarray, x: np.ndarray) -> np.ndarray:
+    def term(self, decision: np.ndarray) -> np.ndarray:
+        """This member's term of the bound logit ``(n,)`` from its decision values ``(n,)``."""
+        return self.weight * (decision - self.mean) / self.std
+
+    def add_to_logits(self, logits: np.ndarray, x: np.ndarray, decision: np.ndarray | None = None) -> np.ndarray:
         """``logits: (n, 2)`` of the network for ``x: (n, 4, 1, L)`` or ``(n, 4, L)``, with this
-        member's term added to the bound column (``softmax`` then gives ``sigmoid(logit)``)."""
+        member's term added to the bound column (``softmax`` then gives ``sigmoid(logit)``);
+        ``decision``: the member's decision values for ``x``, where already computed."""
         logits = np.array(logits, dtype=np.float32)
-        onehot = x[:, :, 0, :] if x.ndim == 4 else x
-        logits[:, 1] += self.logit(onehot).astype(np.float32)
+        if decision is None:
+            decision = self.decision(x[:, :, 0, :] if x.ndim == 4 else x)
+        logits[:, 1] += self.term(decision).astype(np.float32)
         return logits
 
     def save(self, directory: Path) -> None:

@@ -318,17 +318,22 @@ def _join_gkm_member(members: list[SettingResult], splits: dict, fit) -> tuple:
 
 def _test_with_member(net, member, members: list[SettingResult], on_valid: list, test, measured: dict) -> np.ndarray:
     """The model's test scores (the exported networks' logits plus the member's term, as every scoring
-    path computes them); adds each part's test AUROC alone and the weight to ``measured``."""
+    path computes them); adds each part's test AUROC alone and the weight to ``measured``. Each
+    part is computed once: the networks' standardised mean is the graph's logit difference divided
+    by ``1 - w`` (recomputed member by member only where ``w`` = 1 leaves nothing of it)."""
     from ..score.engines import p_bound
     from ..score.gkm_member import standardise
 
-    scores = p_bound(member.add_to_logits(network_logits(net, test.x), test.x.asnumpy()))
-    networks = np.mean([standardise(test.scores(m.net), p) for m, p in zip(members, on_valid)], axis=0)
+    logits = network_logits(net, test.x)
+    decision = member.decision(test.x.asnumpy()[:, :, 0, :])
+    if member.weight < 1.0:
+        networks = logits[:, 1].astype(np.float64) - logits[:, 0]
+    else:
+        networks = np.mean([standardise(test.scores(m.net), p) for m, p in zip(members, on_valid)], axis=0)
     measured.update({"gkm_weight": member.weight,
                      "networks_test_auroc": binary_metrics(test.labels, networks)["auroc"],
-                     "gkm_test_auroc": binary_metrics(test.labels,
-                                                      member.decision(test.x.asnumpy()[:, :, 0, :]))["auroc"]})
-    return scores
+                     "gkm_test_auroc": binary_metrics(test.labels, decision)["auroc"]})
+    return p_bound(member.add_to_logits(logits, test.x, decision))
 
 
 def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, seed: int, ctx,
