@@ -107,10 +107,11 @@ def validation_splits(path: str, ctx):
     return dataset, splits
 
 
-def bindnet():
+def bindnet(filters: int = 256):
     """The registered bindnet as the ensemble, refit and with-gkm modes train it: ``(architecture,
-    recipe, hparams)``."""
-    build, recipe = ARMS["bindnet"]
+    recipe, hparams)``; ``filters``: its first layer's width (``--filters``)."""
+    _, recipe = ARMS["bindnet"]
+    build = partial(_strandnet, filters, 11)
     architecture = Architecture("bindnet", "bindnet", build, space={"dropout": (0.2,)}, recipe=recipe)
     return architecture, recipe, {"dropout": 0.2}
 
@@ -181,7 +182,7 @@ def onehot(split) -> np.ndarray:
     return split.x.asnumpy()[:, :, 0, :]
 
 
-def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
+def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256) -> None:
     """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
     (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
     ``refit``: inner 80/20 split of the training split, the outer validation split plays the test.
@@ -192,7 +193,7 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
     from bindreg.train.evaluation import binary_metrics
 
     nystrom = {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False}  # the sweep's gkm-SVM
-    architecture, recipe, hparams = bindnet()
+    architecture, recipe, hparams = bindnet(filters)
     for path in data:
         dataset, outer, inner = inner_splits(path, ctx, seed)
         labels = outer["valid"].labels
@@ -225,7 +226,8 @@ def with_gkm(data: list[str], out: str, ctx, seed: int) -> None:
         def auroc(values):
             return round(binary_metrics(labels, values)["auroc"], 4)
 
-        record({"data": dataset.attrs["dataset"], "seed": seed, "first": auroc(z["first"]), "refit": auroc(z["refit"]),
+        record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "first": auroc(z["first"]),
+                "refit": auroc(z["refit"]),
                 "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
                 "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
                 "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
@@ -249,6 +251,7 @@ def main() -> None:
                         help="instead of arms: a refitted second member against a second seed, on an inner split")
     parser.add_argument("--with-gkm", action="store_true",
                         help="instead of arms: gkm-SVM as the second member against the refit member, on an inner split")
+    parser.add_argument("--filters", type=int, default=256, help="with --with-gkm: the networks' filters")
     args = parser.parse_args()
     if args.table:
         print(table(args.out, args.base))
@@ -260,7 +263,7 @@ def main() -> None:
     if args.refit:
         return refit(args.data, args.out, ctx, args.seed)
     if args.with_gkm:
-        return with_gkm(args.data, args.out, ctx, args.seed)
+        return with_gkm(args.data, args.out, ctx, args.seed, args.filters)
     for data in args.data:
         dataset, splits = validation_splits(data, ctx)
         for arm in arms:
