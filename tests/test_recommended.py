@@ -200,18 +200,13 @@ def test_fused_backward_gives_the_same_bits_on_any_number_of_threads():
     count, length, k, filters = 37, 101, 11, 32
     both = strands._both_strands(rng.integers(0, 5, size=(count, length)).astype(np.int8))
     w = (rng.standard_normal((k, 5, filters)) * 0.3).astype(np.float32)
-    out, winner = np.empty((count, 2, filters), np.float32), np.empty((count, filters), np.int32)
-    positive = np.empty((count, 2, length - k + 1, filters), np.uint8)
-    strands._forward(both, w, np.zeros(filters, np.float32), 2, out, winner, positive)
+    _, winner, positive = strands.pool_both_strands(both, w, np.zeros(filters, np.float32), 2)
     g = rng.standard_normal((count, 2, filters)).astype(np.float32)
     grads, before = [], numba.get_num_threads()
     try:
         for threads in sorted({1, numba.config.NUMBA_NUM_THREADS}):
             numba.set_num_threads(threads)
-            dw, db = np.zeros((k, 5, filters), np.float32), np.zeros(filters, np.float32)
-            counts = strands.window_counter(2, length - k + 1, strands.BLOCKS, k, filters)
-            strands._backward(both, g, winner, 2, positive, counts, dw, db)
-            grads.append((dw, db))
+            grads.append(strands.weight_gradient(both, g, winner, 2, positive))
     finally:
         numba.set_num_threads(before)
     for dw, db in grads[1:]:

@@ -93,13 +93,6 @@ def _forward(both, w, b, strands, out, winner, positive):
             winner[n, f] = where[f]
 
 
-def window_counter(strands: int, positions: int, chunks: int, kernel: int, filters: int) -> np.ndarray:
-    """Scratch for ``_backward``: ``(chunks, k, 5, F)`` counters wide enough for ``strands * positions``."""
-    windows = strands * positions
-    dtype = np.uint8 if windows <= 0xFF else np.uint16 if windows <= 0xFFFF else np.uint32
-    return np.empty((chunks, kernel, 5, filters), dtype)
-
-
 @njit(parallel=True, fastmath=True, cache=True)
 def _backward(both, g, winner, strands, positive, counts, dw, db):
     """Weight gradient: the max's gradient to its winning window, the mean's to every window whose
@@ -109,9 +102,9 @@ def _backward(both, g, winner, strands, positive, counts, dw, db):
     windows of filter f with base b at offset j, then ``dw[j, b, f] += g_mean[f] * counts[j, b, f]``.
     Why: the count is a byte add per filter (32 at once with AVX2, where a float multiply-add
     does 8), and the bias needs the same counts (row j = 0 sums to filter f's positive windows).
-    ``counts``: ``(chunks, k, 5, F)`` scratch from ``window_counter``; sequences are split into
-    ``chunks`` blocks (``BLOCKS``), shared out to the threads, each with its own partial gradient,
-    summed in block order."""
+    ``counts``: ``(chunks, k, 5, F)`` scratch (``weight_gradient`` sizes it); sequences are split
+    into ``chunks`` blocks (``BLOCKS``), shared out to the threads, each with its own partial
+    gradient, summed in block order."""
     count, _, length = both.shape
     k, _, filters = dw.shape
     positions = length - k + 1
@@ -148,6 +141,34 @@ def _backward(both, g, winner, strands, positive, counts, dw, db):
         db += partial_db[c]
 
 
+def pool_both_strands(both, w, bias, strands: int, positive=None):
+    """``_forward`` with its outputs allocated: ``(out (N, 2, F), winner (N, F), positive (N, strands,
+    P, F))`` for ``both (N, 2, L)`` codes and ``w (k, 5, F)``; ``positive``: a buffer of that shape
+    to fill (the operator keeps one between steps)."""
+    count, _, length = both.shape
+    kernel, _, filters = w.shape
+    out = np.empty((count, 2, filters), np.float32)
+    winner = np.empty((count, filters), np.int32)
+    if positive is None:
+        positive = np.empty((count, strands, length - kernel + 1, filters), np.uint8)
+    _forward(both, w, bias, strands, out, winner, positive)
+    return out, winner, positive
+
+
+def weight_gradient(both, g, winner, strands: int, positive):
+    """``_backward`` with its scratch and outputs allocated: ``(dw (k, 5, F), db (F,))`` for the
+    pooled gradient ``g (N, 2, F)`` and what ``pool_both_strands`` returned. The window counters
+    are as wide as ``strands * P`` needs (a byte up to 255 windows)."""
+    count, _, positions, filters = positive.shape
+    kernel = both.shape[2] - positions + 1
+    windows = strands * positions
+    dtype = np.uint8 if windows <= 0xFF else np.uint16 if windows <= 0xFFFF else np.uint32
+    counts = np.empty((min(BLOCKS, count), kernel, 5, filters), dtype)
+    dw, db = np.zeros((kernel, 5, filters), np.float32), np.zeros(filters, np.float32)
+    _backward(both, g, winner, strands, positive, counts, dw, db)
+    return dw, db
+
+
 class _StrandsMaxMean(operator.CustomOp):
     def __init__(self, strands: int, threads: int):
         super().__init__()
@@ -176,23 +197,17 @@ class _StrandsMaxMean(operator.CustomOp):
                 raise ValueError(f"{OP_TYPE} takes one-hot or all-zero (N) columns only")
             both = _both_strands(codes)
             count, _, length = both.shape
-            out = np.empty(out_data[0].shape, np.float32)
-            winner = np.empty((count, filters), np.int32)
-            positive = self._scratch((count, self._strands, length - kernel + 1, filters))
-            _forward(both, w, _host_view(in_data[2]), self._strands, out, winner, positive)
-            self._saved = (both, winner, positive, kernel) if is_train else None
+            out, winner, positive = pool_both_strands(
+                both, w, _host_view(in_data[2]), self._strands,
+                self._scratch((count, self._strands, length - kernel + 1, filters)))
+            self._saved = (both, winner, positive) if is_train else None
             _store(out_data[0], req[0], out)
 
     def backward(self, req, out_grad, in_data, out_data, in_grad, aux):
         with PARALLEL_KERNELS:
             numba.set_num_threads(self._threads)
-            both, winner, positive, kernel = self._saved
-            g = _host_view(out_grad[0])
-            count, strands, positions, filters = positive.shape
-            dw = np.zeros((kernel, 5, filters), np.float32)
-            db = np.zeros(filters, np.float32)
-            counts = window_counter(strands, positions, min(BLOCKS, count), kernel, filters)
-            _backward(both, g, winner, self._strands, positive, counts, dw, db)
+            both, winner, positive = self._saved
+            dw, db = weight_gradient(both, _host_view(out_grad[0]), winner, self._strands, positive)
             _store(in_grad[1], req[1], dw[:, :4].transpose(2, 1, 0)[:, :, None, :])
             _store(in_grad[2], req[2], db)
             if req[0] not in ("null", "add"):
@@ -223,10 +238,7 @@ class _StrandsMaxMeanProp(operator.CustomOpProp):
 
 def warm_up() -> None:
     """Compile the kernels once (numba caches them on disk)."""
-    w = np.zeros((5, 5, 16), np.float32)
-    out, winner = np.empty((1, 2, 16), np.float32), np.empty((1, 16), np.int32)
-    positive = np.empty((1, 2, 26, 16), np.uint8)
     with PARALLEL_KERNELS:
         both = _both_strands(np.zeros((1, 30), np.int8))
-        _forward(both, w, np.zeros(16, np.float32), 2, out, winner, positive)
-        _backward(both, out, winner, 2, positive, window_counter(2, 26, 1, 5, 16), w, np.zeros(16, np.float32))
+        out, winner, positive = pool_both_strands(both, np.zeros((5, 5, 16), np.float32), np.zeros(16, np.float32), 2)
+        weight_gradient(both, out, winner, 2, positive)
