@@ -6,7 +6,8 @@ and mean pooling, Adam, two fresh dinucleotide shuffles of every positive as neg
 early stopping on validation AUROC within 5,000 minibatches (the paper's final training), and the
 mean of two such networks trained from different seeds, the second on the training and
 validation splits together for the first one's schedule. ``bindnet_gkm``: the same two networks
-with a gkm-SVM as a third member, weighted on the validation split (``Recipe.gkm_member``). Every
+with a gkm-SVM as a third member, weighted on the validation split (``Recipe.gkm_member``); the
+networks join it by their log-odds (``Recipe.member_scale``). Every
 choice was made on validation splits (benchmarks/bench_recommended.py).
 """
 
@@ -15,6 +16,7 @@ from bindreg.catalog import Architecture, Recipe
 
 SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 NETWORKS = Recipe(fused=True, ensemble=2, negatives=2, max_minibatches=5000, refit=True)
+WITH_GKM = Recipe(**{**NETWORKS.__dict__, "gkm_member": True, "member_scale": "log_odds"})
 
 
 def _build(hparams):
@@ -34,4 +36,4 @@ def register_architectures(register):
     register(Architecture(
         "bindnet_gkm", "recommended: bindnet's two networks with gkm-SVM (gapped 11-mers) as a third member, "
         "its weight chosen on validation; scored by bindreg predict on either engine",
-        _build, space=SPACE, recipe=Recipe(**{**NETWORKS.__dict__, "gkm_member": True}), recommended=True))
+        _build, space=SPACE, recipe=WITH_GKM, recommended=True))

@@ -14,8 +14,8 @@ from bindreg.experiment.compare import plan
 from bindreg.train.export import export_onnx
 from bindreg.host.plugins import get_registry
 from bindreg.host.catalog import Recipe
-from bindreg.train.recipe import (_WeightAverage, _epochs, fresh_negatives, learning_schedule, refit_recipe_setting,
-                                  shifted)
+from bindreg.train.recipe import (StandardisedEnsemble, _WeightAverage, _epochs, fresh_negatives, learning_schedule,
+                                  member_scores, refit_recipe_setting, shifted)
 from bindreg.train.splits import Split
 from bindreg.train.training import Checkpoint, SettingResult
 from bindreg.train.strandnet import StrandNet
@@ -143,6 +143,30 @@ def test_registered_as_recommended_with_its_own_recipe():
         architecture = registry.architectures.get(name)
         assert architecture.recipe is not None and architecture.recipe.optimizer == "adam"
         assert architecture.recipe.gkm_member == (name == "bindnet_gkm")
+    assert registry.architectures.get("bindnet_gkm").recipe.member_scale == "log_odds"
+    with pytest.raises(ValueError, match="member_scale='logit'.*log_odds"):
+        Recipe(member_scale="logit")
+
+
+@pytest.mark.parametrize("scale", ["log_odds", "probability"])
+def test_standardised_ensemble_is_the_mean_of_its_networks_scores_standardised_on_validation(scale):
+    nets = []
+    for seed in (0, 1):
+        mx.random.seed(seed)
+        net = StrandNet(filters=8, width=5, hidden=4, dropout=0.0)
+        net.initialize(mx.init.Xavier())
+        nets.append(net)
+    valid = Split(_one_hot(40, seed=1), nd.zeros(40), np.zeros(40))
+    test = Split(_one_hot(7, seed=2), nd.zeros(7), np.zeros(7))
+    on_valid = [member_scores(valid, net, scale) for net in nets]
+    ensemble = StandardisedEnsemble(nets, [(p.mean(), p.std()) for p in on_valid], 0.7, log_odds=scale == "log_odds")
+    logits = ensemble(test.x).asnumpy()
+    expected = 0.7 * np.mean([(member_scores(test, net, scale) - p.mean()) / p.std() for net, p in zip(nets, on_valid)],
+                             axis=0)
+    assert np.allclose(logits[:, 1] - logits[:, 0], expected, atol=1e-4)
+    if scale == "log_odds":  # the logits' difference: log(P / (1 - P)) without P's float32 rounding
+        p = test.scores(nets[0])
+        assert np.allclose(member_scores(test, nets[0], scale), np.log(p / (1 - p)), atol=1e-4)
 
 
 def test_recipe_is_part_of_the_compare_key_and_paper_models_keep_theirs(zeng_files, tmp_path):

@@ -37,7 +37,9 @@ class Recipe:
     layer, and ``False`` for the exported network (same function). ``gkm_member``: a gkm-SVM
     (Nystrom, at most 5,000 positives) joins the networks; each part is standardised on the
     validation split and gkm-SVM's weight is chosen there (``bindreg.score.gkm_member``); it is
-    saved beside the exported network and every scoring path adds its term.
+    saved beside the exported network and every scoring path adds its term. ``member_scale``: with
+    ``gkm_member``, what of each network is standardised and averaged: ``"log_odds"`` (the logits'
+    difference) or ``"probability"`` (P(bound), the first ``bindnet_gkm`` runs').
     """
 
     optimizer: str = "adam"
@@ -58,10 +60,19 @@ class Recipe:
     average: float = 0.0
     refit: bool = False
     gkm_member: bool = False
+    member_scale: str = "probability"
 
+    def __post_init__(self):
+        if self.member_scale not in MEMBER_SCALES:
+            raise ValueError(f"Recipe(member_scale={self.member_scale!r}): use one of {', '.join(MEMBER_SCALES)}")
+
+
+#: What ``Recipe.member_scale`` may be: the scale on which the networks join a gkm-SVM member.
+MEMBER_SCALES = ("probability", "log_odds")
 
 #: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
-RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False, "gkm_member": False}
+RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False, "gkm_member": False,
+                       "member_scale": "probability"}
 
 
 @dataclass(frozen=True)

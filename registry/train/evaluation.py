@@ -18,6 +18,13 @@ def predict_proba_nd(net, x: nd.NDArray, batch_size: int = 1000) -> nd.NDArray:
                        for start in range(0, x.shape[0], batch_size)], dim=0)
 
 
+def predict_log_odds(net, x: nd.NDArray, batch_size: int = 1000) -> np.ndarray:
+    """log(P(bound) / P(unbound)) for each sequence of ``x: shape=(n, 4, 1, L)``: the difference of
+    the two logits, which keeps its order where P(bound) rounds to 0 or 1 in float32."""
+    return nd.concat(*[(lambda out: out[:, 1] - out[:, 0])(net(x[start:start + batch_size]))
+                       for start in range(0, x.shape[0], batch_size)], dim=0).asnumpy().astype(np.float64)
+
+
 def binary_metrics(labels: np.ndarray, scores: np.ndarray) -> dict:
     """AUROC, AUPRC, accuracy at 0.5 and mean cross-entropy (nats)."""
     labels = np.asarray(labels).astype(int)

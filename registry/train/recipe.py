@@ -278,20 +278,27 @@ class Ensemble(HybridBlock):
 
 class StandardisedEnsemble(Ensemble):
     """The networks' part of a model with a gkm-SVM member (``bindreg.score.gkm_member``):
-    ``t = scale * mean_k (P_k - mean_k) / std_k`` over its members' P(bound), each standardised on
-    the validation split, as the logits ``(-t / 2, t / 2)`` (softmax gives ``sigmoid(t)``); the
-    member's term is added to ``t`` outside the graph. ``(N, 4, 1, L)`` -> ``(N, 2)``; exports to
-    ONNX like ``Ensemble``."""
+    ``t = scale * mean_k (s_k - mean_k) / std_k`` over its members' scores ``s_k``, each
+    standardised on the validation split, as the logits ``(-t / 2, t / 2)`` (softmax gives
+    ``sigmoid(t)``); the member's term is added to ``t`` outside the graph. ``s_k`` is the
+    network's log-odds of bound (``log_odds=True``) or its P(bound). ``(N, 4, 1, L)`` -> ``(N, 2)``;
+    exports to ONNX like ``Ensemble``."""
 
-    def __init__(self, members: list, centres: list[tuple[float, float]], scale: float, **kwargs):
+    def __init__(self, members: list, centres: list[tuple[float, float]], scale: float, log_odds: bool = False,
+                 **kwargs):
         super().__init__(members, **kwargs)
         self._factors = [(float(mean), float(scale) / (float(std) * len(members))) for mean, std in centres]
+        self._log_odds = log_odds
 
     def hybrid_forward(self, F, x, lengths=None):
         inputs = (x,) if lengths is None else (x, lengths)
         total = None
         for (mean, factor), member in zip(self._factors, self._children.values()):
-            bound = F.slice_axis(F.softmax(member(*inputs), axis=1), axis=1, begin=1, end=2)
+            out = member(*inputs)
+            if self._log_odds:
+                bound = F.slice_axis(out, axis=1, begin=1, end=2) - F.slice_axis(out, axis=1, begin=0, end=1)
+            else:
+                bound = F.slice_axis(F.softmax(out, axis=1), axis=1, begin=1, end=2)
             term = (bound - mean) * factor
             total = term if total is None else total + term
         return F.concat(total * -0.5, total * 0.5, dim=1)
@@ -303,20 +310,26 @@ def network_logits(net, x: nd.NDArray, batch_size: int = 1000) -> np.ndarray:
                      dim=0).asnumpy()
 
 
-def _join_gkm_member(members: list[SettingResult], splits: dict, fit) -> tuple:
+def member_scores(split, net, scale: str) -> np.ndarray:
+    """A network's scores on ``split`` on the scale it joins a gkm-SVM member (``Recipe.member_scale``)."""
+    return split.log_odds(net) if scale == "log_odds" else split.scores(net)
+
+
+def _join_gkm_member(members: list[SettingResult], splits: dict, fit, scale: str) -> tuple:
     """``(net, member, measured, on_valid)``: the networks standardised on the validation split
     (``StandardisedEnsemble``) and the gkm-SVM member weighted there by ``fit``, the ``MemberFit``
     started before the networks (``measured``: its weight search; ``on_valid``: each network's
-    validation P(bound))."""
-    on_valid = [splits["valid"].scores(m.net) for m in members]
+    validation scores on ``scale``)."""
+    on_valid = [member_scores(splits["valid"], m.net, scale) for m in members]
     member, measured = fit.member(on_valid[0])
     net = StandardisedEnsemble([m.net for m in members], [(p.mean(), p.std() + 1e-12) for p in on_valid],
-                               1.0 - member.weight)
+                               1.0 - member.weight, log_odds=scale == "log_odds")
     net.hybridize(static_alloc=True, static_shape=True)
     return net, member, measured, on_valid
 
 
-def _test_with_member(net, member, members: list[SettingResult], on_valid: list, test, measured: dict) -> np.ndarray:
+def _test_with_member(net, member, members: list[SettingResult], on_valid: list, test, measured: dict,
+                      scale: str) -> np.ndarray:
     """The model's test scores (the exported networks' logits plus the member's term, as every scoring
     path computes them); adds each part's test AUROC alone and the weight to ``measured``. Each
     part is computed once: the networks' standardised mean is the graph's logit difference divided
@@ -329,7 +342,8 @@ def _test_with_member(net, member, members: list[SettingResult], on_valid: list,
     if member.weight < 1.0:
         networks = logits[:, 1].astype(np.float64) - logits[:, 0]
     else:
-        networks = np.mean([standardise(test.scores(m.net), p) for m, p in zip(members, on_valid)], axis=0)
+        networks = np.mean([standardise(member_scores(test, m.net, scale), p) for m, p in zip(members, on_valid)],
+                           axis=0)
     measured.update({"gkm_weight": member.weight,
                      "networks_test_auroc": binary_metrics(test.labels, networks)["auroc"],
                      "gkm_test_auroc": binary_metrics(test.labels, decision)["auroc"]})
@@ -372,7 +386,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
                                                     seed * 1000 + 500 + extra, ctx, reshuffle, bar))
     gkm_member, measured = None, {}
     if recipe.gkm_member:
-        net, gkm_member, measured, on_valid = _join_gkm_member(members, splits, gkm_fit)
+        net, gkm_member, measured, on_valid = _join_gkm_member(members, splits, gkm_fit, recipe.member_scale)
     elif len(members) > 1:
         net = Ensemble([m.net for m in members])
         net.hybridize(static_alloc=True, static_shape=True)
@@ -389,7 +403,8 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
     train_seconds = time.perf_counter() - tick
     tick = time.perf_counter()
     if gkm_member is not None:
-        scores = _test_with_member(final.net, gkm_member, members, on_valid, splits["test"], measured)
+        scores = _test_with_member(final.net, gkm_member, members, on_valid, splits["test"], measured,
+                                   recipe.member_scale)
     else:
         scores = splits["test"].scores(final.net)
     test_metrics = binary_metrics(splits["test"].labels, scores)
@@ -400,7 +415,8 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
             + (f" (positives shifted up to {recipe.shift} bp)" if reshuffle and recipe.shift else "")
             + (", members after the first refitted on training + validation (validation AUROC: the first "
                "member's)" if recipe.refit and recipe.ensemble > 1 else "")
-            + (f", and gkm-SVM as a member (weight {gkm_member.weight:.1f}, chosen on validation)"
+            + (f", and gkm-SVM as a member (weight {gkm_member.weight:.1f}, chosen on validation; the networks"
+               f" join it by their {recipe.member_scale.replace('_', '-')})"
                if gkm_member is not None else "")
             + f", at most {recipe.max_minibatches} minibatches per member")
     return ProtocolResult(search, chosen, final, test_metrics, scores, wall, "recipe", note,

@@ -17,7 +17,7 @@ from ..core.errors import BindregError
 from ..core.sequences import over_strands, reverse_complement
 from ..data.store import SPLITS, split_codes
 from .draws import epoch_orders
-from .evaluation import predict_proba
+from .evaluation import predict_log_odds, predict_proba
 
 @dataclass
 class Split:
@@ -53,6 +53,11 @@ class Split:
     def scores(self, net) -> np.ndarray:
         """P(bound) per sequence; the mean over both strands when ``x_rc`` is set."""
         return over_strands(lambda x: predict_proba(net, x), self.x, self.x_rc is not None, self.x_rc)
+
+    def log_odds(self, net) -> np.ndarray:
+        """log(P(bound) / P(unbound)) per sequence (``predict_log_odds``); the mean over both strands
+        when ``x_rc`` is set."""
+        return over_strands(lambda x: predict_log_odds(net, x), self.x, self.x_rc is not None, self.x_rc)
 
     def joined(self, other: "Split") -> "Split":
         """This split's sequences followed by ``other``'s (reverse complements are not kept)."""
