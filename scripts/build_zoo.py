@@ -31,18 +31,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", default="paper")
     parser.add_argument("--max-mb", type=float, default=MAX_MB)
+    parser.add_argument("--keep-others", action="store_true",
+                        help="keep the zoo's models that this build does not make (their archives as they are)")
     args = parser.parse_args(argv)
     wanted = {m: WANTED.get(m, {}) for m in args.models.split(",") if m}
     try:
         report = build(args.runs, args.out, args.version, args.work, wanted, args.seed, args.budget, args.max_mb,
-                       progress=lambda message: print(message, file=sys.stderr, flush=True))
+                       progress=lambda message: print(message, file=sys.stderr, flush=True),
+                       keep_others=args.keep_others)
     except BindregError as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1
     for model in report.models:
         print(f"{model['name']}@{model['version']}\tAUROC {model['auroc']}\t{model['bytes'] / 1e6:.2f} MB\t"
               f"motifs: {', '.join(model['motifs']) or '-'}")
-    print(f"{len(report.models)} models, {report.megabytes:.1f} MB -> {report.zoo}")
+    kept = f" (and {len(report.kept)} kept as they were)" if report.kept else ""
+    print(f"{len(report.models)} models{kept}, {report.megabytes:.1f} MB -> {report.zoo}")
     for dataset, model in report.missing:
         print(f"missing: {model} on {dataset} (no finished run at seed {args.seed}, budget {args.budget})")
     return 0

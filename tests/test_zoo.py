@@ -68,6 +68,23 @@ def test_build_takes_the_newest_finished_run_and_reports_what_is_missing(run_sto
     assert (report.models[0]["source"]).endswith("1layer-aaaaaaaaaaaa")
 
 
+def test_keep_others_rebuilds_only_the_models_it_makes(run_store, built, tmp_path):
+    out, _ = built
+    lab = tmp_path / "zoo"
+    shutil.copytree(out, lab)
+    index = json.loads((lab / "index.json").read_text())
+    index["models"]["other-model"] = index["models"]["toy-experiment-1layer"]  # another model, its archive shared
+    (lab / "index.json").write_text(json.dumps(index))
+    report = build(run_store, lab, "v1.2.4", work=out.parent / "work", wanted={"1layer": {}}, budget="smoke",
+                   keep_others=True)
+    assert report.kept == ["other-model"]
+    models = json.loads((lab / "index.json").read_text())["models"]
+    assert set(models) == {"toy-experiment-1layer", "other-model"}
+    assert set(models["toy-experiment-1layer"]["versions"]) == {"v1.2.4"}
+    assert models["other-model"] == index["models"]["other-model"]  # as it was, and its archive is there
+    assert (lab / models["other-model"]["versions"]["v1.2.3"]["archive"]).exists()
+
+
 def test_a_zoo_folder_is_listed_pulled_predicted_and_tested_like_a_registry(built, tmp_path):
     out, _ = built
     listing = bindreg_cli("models", "list", "--from", str(out), "--tf", "toy", cwd=tmp_path).stdout

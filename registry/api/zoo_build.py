@@ -43,6 +43,8 @@ class BuildReport:
     models: list[dict] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)
     megabytes: float = 0.0
+    #: With ``keep_others``: the names carried over from the old zoo as they were.
+    kept: list[str] = field(default_factory=list)
 
 
 def zoo_name(dataset: str, model: str) -> str:
@@ -154,9 +156,11 @@ def model_meta(run_dir: Path, name: str) -> dict:
 
 def build(runs: Path, out: Path, version: str = "v1.0.0", work: Path | None = None,
           wanted: dict[str, dict] | None = None, seed: int = 0, budget: str = "paper", max_mb: float = MAX_MB,
-          progress=None) -> BuildReport:
+          progress=None, keep_others: bool = False) -> BuildReport:
     """Make the zoo folder ``out`` (replaced whole) from the runs under ``runs``; see the module docstring.
-    ``progress(message)`` is called once per model."""
+    ``progress(message)`` is called once per model. ``keep_others``: the new folder also holds ``out``'s
+    models that this build does not make, their archives and index records unchanged (one model is
+    rebuilt without the others' runs)."""
     from ..core.fsutil import atomic_directory
     from ..hub import zoo
     from ..hub.bundle import build_bundle
@@ -171,6 +175,8 @@ def build(runs: Path, out: Path, version: str = "v1.0.0", work: Path | None = No
     report = BuildReport(Path(out), missing=missing)
     names: dict[str, Path] = {}
     with atomic_directory(Path(out)) as scratch, tempfile.TemporaryDirectory(prefix="zoo-bundles-") as bundles:
+        if keep_others and zoo.is_zoo(out):
+            report.kept = _carry_over(Path(out), scratch, {zoo_name(dataset, model) for dataset, model in chosen})
         for (dataset, model), run_dir in chosen.items():
             name = zoo_name(dataset, model)
             if name in names:
@@ -189,3 +195,18 @@ def build(runs: Path, out: Path, version: str = "v1.0.0", work: Path | None = No
             raise BindregError(f"the zoo would hold {report.megabytes:.1f} MB, more than {max_mb:g} MB; ship fewer "
                                "models, or raise --max-mb where size does not matter")
     return report
+
+
+def _carry_over(old: Path, new: Path, rebuilt: set[str]) -> list[str]:
+    """Copy the zoo ``old``'s models not named in ``rebuilt`` into the folder ``new``: every archive of
+    theirs and their index records, as they are. Returns their names."""
+    from ..core.fsutil import write_json_atomic
+    from ..hub.zoo import INDEX, read_index
+
+    index = read_index(old)
+    kept = {name: entry for name, entry in index["models"].items() if name not in rebuilt}
+    for entry in kept.values():
+        for record in entry["versions"].values():
+            shutil.copy2(old / record["archive"], new / record["archive"])
+    write_json_atomic(new / INDEX, {**index, "models": kept})
+    return sorted(kept)

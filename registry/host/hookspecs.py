@@ -33,7 +33,8 @@ def register_architectures(register):
     on plateau and early stopping on validation AUROC, how many settings of ``space`` to try,
     fresh shuffled negatives every epoch (how many per positive, and random shifts of the
     positives), an ensemble of seeds (optionally refitted on training + validation), a gkm-SVM
-    as a further member weighted on validation (``gkm_member``), a moving average of the
+    as a further member weighted on validation (``gkm_member``; the networks join it by their
+    log-odds or P(bound), ``member_scale``), a moving average of the
     weights, and a fused training graph (``bindreg.train.recipe``; the fields are listed in
     docs/plugins.md).
     ``recommended=True`` makes it the model ``bindreg run`` trains without ``--model``.

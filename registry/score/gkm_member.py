@@ -8,7 +8,10 @@ as an ``npz`` of gkmsvm-lite's fields (support sequences, coefficients, bias, ke
 ``gkm-member.json`` (how it is combined), and every scoring path adds its term to the network's
 logits (``add_to_logits``):
 
-    logit(x) = (1 - w) * mean_k z_k(P_k(x))  +  w * z_g(gkm(x))       P(bound) = sigmoid(logit)
+    logit(x) = (1 - w) * mean_k z_k(s_k(x))  +  w * z_g(gkm(x))       P(bound) = sigmoid(logit)
+
+``s_k`` is network k's log-odds of bound (``Recipe.member_scale="log_odds"``, ``bindnet_gkm``) or
+its P(bound) (``"probability"``, the first ``bindnet_gkm`` runs).
 
 ``z`` standardises a member's score by its mean and standard deviation on the validation split;
 the first part is the exported network (``bindreg.train.recipe.StandardisedEnsemble``), the
