@@ -248,7 +248,7 @@ def logits(split, net, batch: int = 1000) -> np.ndarray:
     return values if split.x_rc is None else (values + one(split.x_rc)) / 2
 
 
-def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256) -> None:
+def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, landmarks: int = 1000) -> None:
     """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
     (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
     ``refit``: inner 80/20 split of the training split, the outer validation split plays the test.
@@ -258,7 +258,7 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256) -> N
     from bindreg.train.baselines import fit_gkmsvm
     from bindreg.train.evaluation import binary_metrics
 
-    nystrom = {"options": {"solver": "nystrom", "n_components": 1000}, "progress": False}  # the sweep's gkm-SVM
+    nystrom = {"options": {"solver": "nystrom", "n_components": landmarks}, "progress": False}  # 1,000: the sweep's
     architecture, recipe, hparams = bindnet(filters)
     for path in data:
         dataset, outer, inner = inner_splits(path, ctx, seed)
@@ -299,7 +299,8 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256) -> N
         def auroc(values):
             return round(binary_metrics(labels, values)["auroc"], 4)
 
-        record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "first": auroc(z["first"]),
+        record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": landmarks,
+                "first": auroc(z["first"]),
                 "refit": auroc(z["refit"]),
                 "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
                 "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
@@ -327,6 +328,7 @@ def main() -> None:
     parser.add_argument("--with-gkm", action="store_true",
                         help="instead of arms: gkm-SVM as the second member against the refit member, on an inner split")
     parser.add_argument("--filters", type=int, default=256, help="with --with-gkm: the networks' filters")
+    parser.add_argument("--landmarks", type=int, default=1000, help="with --with-gkm: gkm-SVM's Nystrom landmarks")
     args = parser.parse_args()
     if args.table:
         print(table(args.out, args.base))
@@ -338,7 +340,7 @@ def main() -> None:
     if args.refit:
         return refit(args.data, args.out, ctx, args.seed)
     if args.with_gkm:
-        return with_gkm(args.data, args.out, ctx, args.seed, args.filters)
+        return with_gkm(args.data, args.out, ctx, args.seed, args.filters, args.landmarks)
     for data in args.data:
         dataset, splits = validation_splits(data, ctx)
         for arm in arms:
