@@ -39,7 +39,8 @@ class Recipe:
     validation split and gkm-SVM's weight is chosen there (``bindreg.score.gkm_member``); it is
     saved beside the exported network and every scoring path adds its term. ``member_scale``: with
     ``gkm_member``, what of each network is standardised and averaged: ``"log_odds"`` (the logits'
-    difference) or ``"probability"`` (P(bound), the first ``bindnet_gkm`` runs').
+    difference) or ``"probability"`` (P(bound), the first ``bindnet_gkm`` runs'). ``gkm_landmarks``:
+    the member's Nystrom landmarks.
     """
 
     optimizer: str = "adam"
@@ -61,6 +62,7 @@ class Recipe:
     refit: bool = False
     gkm_member: bool = False
     member_scale: str = "probability"
+    gkm_landmarks: int = 1000
 
     def __post_init__(self):
         if self.member_scale not in MEMBER_SCALES:
@@ -72,7 +74,7 @@ MEMBER_SCALES = ("probability", "log_odds")
 
 #: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
 RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False, "gkm_member": False,
-                       "member_scale": "probability"}
+                       "member_scale": "probability", "gkm_landmarks": 1000}
 
 
 @dataclass(frozen=True)

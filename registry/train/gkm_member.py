@@ -12,7 +12,8 @@ import numpy as np
 
 from ..score.gkm_member import GkmMember, standardise
 
-#: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md).
+#: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md);
+#: ``Recipe.gkm_landmarks`` sets the member's landmarks.
 OPTIONS = {"solver": "nystrom", "n_components": 1000}
 #: gkm-SVM's weight is chosen from these on the validation split.
 WEIGHTS = np.linspace(0.0, 1.0, 11)
@@ -46,10 +47,10 @@ class MemberFit:
     on one core it costs what it would in line. The splits' one-hot arrays are copied in the calling
     thread (MXNet is never called from the background thread)."""
 
-    def __init__(self, splits: dict, seed: int):
+    def __init__(self, splits: dict, seed: int, landmarks: int = OPTIONS["n_components"]):
         train, valid = splits["train"], splits["valid"]
         self._valid_labels = valid.labels
-        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed)
+        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed, landmarks)
         self._result, self._error = None, None
         self._thread = threading.Thread(target=self._run, name="gkm-member", daemon=True)
         self._thread.start()
@@ -86,14 +87,14 @@ def _onehot(split) -> np.ndarray:
     return split.x.asnumpy()[:, :, 0, :]
 
 
-def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int):
+def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int):
     """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
     on the training split (the probe, which chooses the weight), and again on training + validation
     where that adds sequences to its sample; else the cap of 5,000 positives binds and the probe is kept."""
     from .baselines import fit_gkmsvm
 
     started = time.perf_counter()
-    context = {"options": OPTIONS, "progress": False}
+    context = {"options": {**OPTIONS, "n_components": landmarks}, "progress": False}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
