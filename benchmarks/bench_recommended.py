@@ -54,10 +54,6 @@ def _centrenet(filters, width, hparams, centre=41):
             return F.concat(F.expand_dims(best, axis=1), F.expand_dims(middle, axis=1),
                             F.expand_dims(mean, axis=1), dim=1)
 
-        def hybrid_forward(self, F, x, lengths=None, weight=None, bias=None):
-            features = self._pooled(F, x, lengths, weight, bias)
-            return self.output(self.dropout(self.hidden(F.reshape(features, shape=(0, -1)))))
-
     return CentreNet(filters=filters, width=width, hidden=32, dropout=hparams.get("dropout", 0.2), fused=False)
 
 
@@ -74,13 +70,7 @@ def _bn_strandnet(filters, width, hparams, hidden=32):
                 self.norm = nn.BatchNorm(axis=1)
 
         def hybrid_forward(self, F, x, lengths=None, weight=None, bias=None):
-            if self.fused and lengths is None:
-                pooled = F.Custom(x, weight, bias, kernel=self._width, strands=2, op_type="bindreg_onehot_strands_maxmean")
-                features = F.concat(F.relu(F.slice_axis(pooled, axis=1, begin=0, end=1)),
-                                    F.slice_axis(pooled, axis=1, begin=1, end=2), dim=1)
-            else:
-                features = self._pooled(F, x, lengths, weight, bias)
-            features = self.norm(F.reshape(features, shape=(0, -1)))
+            features = self.norm(self._features(F, x, lengths, weight, bias))
             return self.output(self.dropout(self.hidden(features)))
 
     return NormNet(filters=filters, width=width, hidden=hidden, dropout=hparams.get("dropout", 0.2),
@@ -238,16 +228,6 @@ def onehot(split) -> np.ndarray:
     return split.x.asnumpy()[:, :, 0, :]
 
 
-def logits(split, net, batch: int = 1000) -> np.ndarray:
-    """The network's log-odds of bound per sequence (output 1 - output 0), the mean over both strands
-    when the split carries reverse complements."""
-    def one(x):
-        return np.concatenate([(lambda o: o[:, 1] - o[:, 0])(net(x[i:i + batch]).asnumpy())
-                               for i in range(0, x.shape[0], batch)])
-    values = one(split.x)
-    return values if split.x_rc is None else (values + one(split.x_rc)) / 2
-
-
 def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, landmarks: int = 1000) -> None:
     """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
     (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
@@ -280,7 +260,7 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, land
                    "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
         z = {name: standardised(*pair) for name, pair in members.items()}
         # the same members combined through the networks' log-odds instead of P(bound)
-        log_odds = {name: (logits(outer["valid"], result.net), logits(inner["valid"], result.net))
+        log_odds = {name: (outer["valid"].log_odds(result.net), inner["valid"].log_odds(result.net))
                     for name, result in (("first", first), ("refit", refitted))}
         zl = {name: standardised(*pair) for name, pair in log_odds.items()}
         # gkm-SVM's weight, chosen where neither scorer trained: the first member (inner training split)

@@ -11,12 +11,14 @@ networks join it by their log-odds (``Recipe.member_scale``). Every
 choice was made on validation splits (benchmarks/bench_recommended.py).
 """
 
+from dataclasses import replace
+
 import bindreg
 from bindreg.catalog import Architecture, Recipe
 
 SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 NETWORKS = Recipe(fused=True, ensemble=2, negatives=2, max_minibatches=5000, refit=True)
-WITH_GKM = Recipe(**{**NETWORKS.__dict__, "gkm_member": True, "member_scale": "log_odds"})
+WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds")
 
 
 def _build(hparams):

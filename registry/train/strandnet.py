@@ -33,6 +33,10 @@ class StrandNet(HybridBlock):
         add_strand_layers(self, filters, width, hidden, dropout)
 
     def hybrid_forward(self, F, x, lengths=None, weight=None, bias=None):
+        return self.output(self.dropout(self.hidden(self._features(F, x, lengths, weight, bias))))
+
+    def _features(self, F, x, lengths, weight, bias):
+        """``(N, 2F)`` (``(N, F)`` without the mean): the pooled first layer the dense layers read."""
         if self.fused and lengths is None:
             pooled = F.Custom(x, weight, bias, kernel=self._width, strands=self._strands,
                               op_type=OP_TYPE)  # (N, 2, F)
@@ -42,7 +46,7 @@ class StrandNet(HybridBlock):
             features = self._pooled(F, x, lengths, weight, bias)
         if not self._mean:
             features = F.slice_axis(features, axis=1, begin=0, end=1)
-        return self.output(self.dropout(self.hidden(F.reshape(features, shape=(0, -1)))))
+        return F.reshape(features, shape=(0, -1))
 
     def _pooled(self, F, x, lengths, weight, bias):
         """``(N, 2, F)``: max and mean of the rectified convolution over both strands."""
