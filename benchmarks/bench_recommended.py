@@ -228,17 +228,18 @@ def onehot(split) -> np.ndarray:
     return split.x.asnumpy()[:, :, 0, :]
 
 
-def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, landmarks: int = 1000) -> None:
+def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, landmarks: tuple[int, ...] = (1000,),
+             positives: tuple[int, ...] = (5000,)) -> None:
     """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
     (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
     ``refit``: inner 80/20 split of the training split, the outer validation split plays the test.
     Members are combined as the mean of their scores standardised on the inner validation split, and
     (``weighted``) with gkm-SVM's weight against the networks' mean chosen on the inner validation
-    split, from two scorers that never trained on it."""
+    split, from two scorers that never trained on it. One record per gkm-SVM (each of ``landmarks``
+    with each of ``positives``, its cap on positives), all beside the same two networks."""
     from bindreg.train.baselines import fit_gkmsvm
     from bindreg.train.evaluation import binary_metrics
 
-    nystrom = {"options": {"solver": "nystrom", "n_components": landmarks}, "progress": False}  # 1,000: the sweep's
     architecture, recipe, hparams = bindnet(filters)
     for path in data:
         dataset, outer, inner = inner_splits(path, ctx, seed)
@@ -248,48 +249,67 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, land
         first_s, tick = time.perf_counter() - tick, time.perf_counter()
         refitted = refit_recipe_setting(architecture, recipe, hparams, inner, learning_schedule(first, recipe),
                                         seed * 1000 + 501, ctx, True)
-        refit_s, tick = time.perf_counter() - tick, time.perf_counter()
-        gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed), nystrom)
-        gkm_s = time.perf_counter() - tick
+        refit_s = time.perf_counter() - tick
 
         def standardised(score, reference):
             return (score - reference.mean()) / (reference.std() + 1e-12)
 
-        members = {"first": (outer["valid"].scores(first.net), inner["valid"].scores(first.net)),
-                   "refit": (outer["valid"].scores(refitted.net), inner["valid"].scores(refitted.net)),
-                   "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
-        z = {name: standardised(*pair) for name, pair in members.items()}
+        networks = {"first": (outer["valid"].scores(first.net), inner["valid"].scores(first.net)),
+                    "refit": (outer["valid"].scores(refitted.net), inner["valid"].scores(refitted.net))}
         # the same members combined through the networks' log-odds instead of P(bound)
         log_odds = {name: (outer["valid"].log_odds(result.net), inner["valid"].log_odds(result.net))
                     for name, result in (("first", first), ("refit", refitted))}
         zl = {name: standardised(*pair) for name, pair in log_odds.items()}
-        # gkm-SVM's weight, chosen where neither scorer trained: the first member (inner training split)
-        # and a gkm-SVM fitted on the inner training split alone, judged on the inner validation split.
-        inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed), nystrom)
-        first_in = standardised(members["first"][1], members["first"][1])
-        gkm_in = inner_gkm(onehot(inner["valid"]))
-        gkm_in = standardised(gkm_in, gkm_in)
-        weights = np.linspace(0, 1, 11)
-        inner_auroc = [binary_metrics(inner["valid"].labels, (1 - w) * first_in + w * gkm_in)["auroc"] for w in weights]
-        weight = float(weights[int(np.argmax(inner_auroc))])
-        first_in_l = standardised(log_odds["first"][1], log_odds["first"][1])
-        inner_auroc_l = [binary_metrics(inner["valid"].labels, (1 - w) * first_in_l + w * gkm_in)["auroc"] for w in weights]
-        weight_l = float(weights[int(np.argmax(inner_auroc_l))])
+        train_positives = int((outer["train"].labels == 1).sum())
+        for count in landmarks:
+            for cap in positives:
+                if cap > min(positives) and train_positives <= max(c for c in positives if c < cap):
+                    continue  # the same fit as a smaller cap's: nothing to measure
+                nystrom = {"options": {"solver": "nystrom", "n_components": count, "max_positives": cap},
+                           "progress": False}
+                tick = time.perf_counter()
+                gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed), nystrom)
+                gkm_s = time.perf_counter() - tick
+                members = {**networks, "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
+                z = {name: standardised(*pair) for name, pair in members.items()}
+                # gkm-SVM's weight, chosen where neither scorer trained: the first member (inner training
+                # split) and a gkm-SVM fitted on the inner training split alone, judged on the inner
+                # validation split.
+                inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed),
+                                       nystrom)
+                first_in = standardised(members["first"][1], members["first"][1])
+                gkm_in = inner_gkm(onehot(inner["valid"]))
+                gkm_in = standardised(gkm_in, gkm_in)
+                weights = np.linspace(0, 1, 11)
+                inner_auroc = [binary_metrics(inner["valid"].labels, (1 - w) * first_in + w * gkm_in)["auroc"]
+                               for w in weights]
+                weight = float(weights[int(np.argmax(inner_auroc))])
+                first_in_l = standardised(log_odds["first"][1], log_odds["first"][1])
+                inner_auroc_l = [binary_metrics(inner["valid"].labels, (1 - w) * first_in_l + w * gkm_in)["auroc"]
+                                 for w in weights]
+                weight_l = float(weights[int(np.argmax(inner_auroc_l))])
 
-        def auroc(values):
-            return round(binary_metrics(labels, values)["auroc"], 4)
+                def auroc(values):
+                    return round(binary_metrics(labels, values)["auroc"], 4)
 
-        record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": landmarks,
-                "first": auroc(z["first"]),
-                "refit": auroc(z["refit"]),
-                "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
-                "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
-                "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
-                "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
-                "gkm_weight": weight, "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
-                "first+refit(logit)": auroc((zl["first"] + zl["refit"]) / 2), "gkm_weight_logit": weight_l,
-                "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"]),
-                "seconds": [round(first_s, 1), round(refit_s, 1), round(gkm_s, 1)]}, out)
+                record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": count,
+                        "gkm_max_positives": cap, "gkm_fitted": gkm.fitted,
+                        "first": auroc(z["first"]),
+                        "refit": auroc(z["refit"]),
+                        "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
+                        "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
+                        "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
+                        "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
+                        "gkm_weight": weight,
+                        "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
+                        "first+refit(logit)": auroc((zl["first"] + zl["refit"]) / 2), "gkm_weight_logit": weight_l,
+                        "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"]),
+                        "seconds": [round(first_s, 1), round(refit_s, 1), round(gkm_s, 1)]}, out)
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    """``"1000,2000"`` -> ``(1000, 2000)``."""
+    return tuple(int(part) for part in text.split(",") if part.strip())
 
 
 def main() -> None:
@@ -308,7 +328,11 @@ def main() -> None:
     parser.add_argument("--with-gkm", action="store_true",
                         help="instead of arms: gkm-SVM as the second member against the refit member, on an inner split")
     parser.add_argument("--filters", type=int, default=256, help="with --with-gkm: the networks' filters")
-    parser.add_argument("--landmarks", type=int, default=1000, help="with --with-gkm: gkm-SVM's Nystrom landmarks")
+    parser.add_argument("--landmarks", default="1000",
+                        help="with --with-gkm: gkm-SVM's Nystrom landmarks; several, comma-separated, share the networks")
+    parser.add_argument("--gkm-positives", default="5000",
+                        help="with --with-gkm: gkm-SVM's cap on positives (5,000: the paper's); several, comma-separated, "
+                             "share the networks")
     args = parser.parse_args()
     if args.table:
         print(table(args.out, args.base))
@@ -320,7 +344,8 @@ def main() -> None:
     if args.refit:
         return refit(args.data, args.out, ctx, args.seed)
     if args.with_gkm:
-        return with_gkm(args.data, args.out, ctx, args.seed, args.filters, args.landmarks)
+        return with_gkm(args.data, args.out, ctx, args.seed, args.filters, _ints(args.landmarks),
+                        _ints(args.gkm_positives))
     for data in args.data:
         dataset, splits = validation_splits(data, ctx)
         for arm in arms:

@@ -40,7 +40,8 @@ class Recipe:
     saved beside the exported network and every scoring path adds its term. ``member_scale``: with
     ``gkm_member``, what of each network is standardised and averaged: ``"log_odds"`` (the logits'
     difference) or ``"probability"`` (P(bound), the first ``bindnet_gkm`` runs'). ``gkm_landmarks``:
-    the member's Nystrom landmarks.
+    the member's Nystrom landmarks. ``gkm_max_positives``: the most positives the member fits (5,000,
+    the paper's cap for the gkm-SVM baseline; the member is not bound by it).
     """
 
     optimizer: str = "adam"
@@ -63,6 +64,7 @@ class Recipe:
     gkm_member: bool = False
     member_scale: str = "probability"
     gkm_landmarks: int = 1000
+    gkm_max_positives: int = 5000
 
     def __post_init__(self):
         if self.member_scale not in MEMBER_SCALES:
@@ -74,7 +76,8 @@ MEMBER_SCALES = ("probability", "log_odds")
 
 #: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
 RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False, "gkm_member": False,
-                       "member_scale": "probability", "gkm_landmarks": 1000}
+                       "member_scale": "probability", "gkm_landmarks": 1000,
+                       "gkm_max_positives": 5000}
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ import time
 import numpy as np
 
 from ..score.gkm_member import GkmMember, standardise
+from .baselines import GKMSVM_MAX_POSITIVES
 
 #: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md);
-#: ``Recipe.gkm_landmarks`` sets the member's landmarks.
+#: ``Recipe.gkm_landmarks`` and ``Recipe.gkm_max_positives`` set the member's.
 OPTIONS = {"solver": "nystrom", "n_components": 1000}
 #: gkm-SVM's weight is chosen from these on the validation split.
 WEIGHTS = np.linspace(0.0, 1.0, 11)
@@ -29,11 +30,10 @@ def choose_weight(labels: np.ndarray, network: np.ndarray, gkm: np.ndarray) -> t
     return float(WEIGHTS[int(np.argmax(aurocs))]), aurocs
 
 
-def fitted_count(labels: np.ndarray) -> int:
-    """How many sequences ``fit_gkmsvm`` fits from ``labels``: at most 5,000 positives, as many negatives."""
-    from .baselines import GKMSVM_MAX_POSITIVES
-
-    positives = min(int((labels == 1).sum()), GKMSVM_MAX_POSITIVES)
+def fitted_count(labels: np.ndarray, max_positives: int = GKMSVM_MAX_POSITIVES) -> int:
+    """How many sequences ``fit_gkmsvm`` fits from ``labels``: at most ``max_positives`` positives, as
+    many negatives."""
+    positives = min(int((labels == 1).sum()), max_positives)
     return positives + min(int((labels == 0).sum()), positives)
 
 
@@ -47,10 +47,11 @@ class MemberFit:
     on one core it costs what it would in line. The splits' one-hot arrays are copied in the calling
     thread (MXNet is never called from the background thread)."""
 
-    def __init__(self, splits: dict, seed: int, landmarks: int = OPTIONS["n_components"]):
+    def __init__(self, splits: dict, seed: int, landmarks: int = OPTIONS["n_components"],
+                 max_positives: int = GKMSVM_MAX_POSITIVES):
         train, valid = splits["train"], splits["valid"]
         self._valid_labels = valid.labels
-        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed, landmarks)
+        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed, landmarks, max_positives)
         self._result, self._error = None, None
         self._thread = threading.Thread(target=self._run, name="gkm-member", daemon=True)
         self._thread.start()
@@ -87,19 +88,19 @@ def _onehot(split) -> np.ndarray:
     return split.x.asnumpy()[:, :, 0, :]
 
 
-def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int):
+def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, max_positives: int):
     """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
     on the training split (the probe, which chooses the weight), and again on training + validation
-    where that adds sequences to its sample; else the cap of 5,000 positives binds and the probe is kept."""
+    where that adds sequences to its sample; else the cap of ``max_positives`` binds and the probe is kept."""
     from .baselines import fit_gkmsvm
 
     started = time.perf_counter()
-    context = {"options": {**OPTIONS, "n_components": landmarks}, "progress": False}
+    context = {"options": {**OPTIONS, "n_components": landmarks, "max_positives": max_positives}, "progress": False}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
     both_y = np.concatenate([train_y, valid_y])
-    if fitted_count(both_y) > probe.fitted:
+    if fitted_count(both_y, max_positives) > probe.fitted:
         kept = fit_gkmsvm(np.concatenate([train_x, valid_x]), both_y, np.random.default_rng(seed), context)
         reference = kept(valid_x)
     return on_valid, kept, reference, time.perf_counter() - started
