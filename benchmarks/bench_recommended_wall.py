@@ -19,14 +19,18 @@ import time
 from pathlib import Path
 
 
-def timed_run(model: str, data: str, out: Path) -> tuple[float, float]:
-    """``(seconds, test AUROC)`` of one ``bindreg run --budget paper`` process."""
+def timed_run(model: str, data: str, out: Path) -> tuple[float, float, dict]:
+    """``(seconds, test AUROC, gkm-SVM member's fit and wait seconds)`` of one ``bindreg run --budget
+    paper`` process (the last empty for a model without a member)."""
     tick = time.perf_counter()
     subprocess.run([str(Path(sys.executable).parent / "bindreg"), "run", "--model", model, "--data", data, "--budget", "paper",
                     "--out", str(out), "--quiet"], check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - tick
     (metrics,) = Path(out).rglob("metrics.json")
-    return seconds, json.loads(metrics.read_text())["test"]["auroc"]
+    recorded = json.loads(metrics.read_text())
+    members = recorded.get("members") or {}
+    gkm = {k: members[k] for k in ("gkm_fit_seconds", "gkm_wait_seconds") if k in members}
+    return seconds, recorded["test"]["auroc"], gkm
 
 
 def main() -> None:
@@ -38,9 +42,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         for index, data in enumerate(args.data):
             runs = {m: timed_run(m, data, Path(scratch) / f"{index}-{m}") for m in (args.reference, args.model)}
-            print(json.dumps({"data": Path(data).name, **{m: round(s, 1) for m, (s, _) in runs.items()},
+            print(json.dumps({"data": Path(data).name, **{m: round(run[0], 1) for m, run in runs.items()},
                               "ratio": round(runs[args.model][0] / runs[args.reference][0], 2),
-                              "test_auroc": {m: round(a, 4) for m, (_, a) in runs.items()},
+                              "test_auroc": {m: round(run[1], 4) for m, run in runs.items()},
+                              **runs[args.model][2],
                               "load_1min": os.getloadavg()[0]}), flush=True)
 
 

@@ -7,8 +7,8 @@ early stopping on validation AUROC within 5,000 minibatches (the paper's final t
 mean of two such networks trained from different seeds, the second on the training and
 validation splits together for the first one's schedule. ``bindnet_gkm``: the same two networks
 with a gkm-SVM as a third member, weighted on the validation split (``Recipe.gkm_member``); the
-networks join it by their log-odds (``Recipe.member_scale``); its fit takes 2,000 Nystrom landmarks and
-up to 10,000 positives (``Recipe.gkm_landmarks``, ``Recipe.gkm_max_positives``). Every
+networks join it by their log-odds (``Recipe.member_scale``); its fit takes up to 10,000 positives
+(``Recipe.gkm_max_positives``). Every
 choice was made on validation splits (benchmarks/bench_recommended.py).
 """
 
@@ -19,7 +19,7 @@ from bindreg.catalog import Architecture, Recipe
 
 SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 NETWORKS = Recipe(fused=True, ensemble=2, negatives=2, max_minibatches=5000, refit=True)
-WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds", gkm_landmarks=2000, gkm_max_positives=10_000)
+WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds", gkm_max_positives=10_000)
 
 
 def _build(hparams):
