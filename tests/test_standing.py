@@ -111,13 +111,13 @@ def test_members_section_shows_each_part_of_a_model_with_a_gkm_member():
     for i in range(3):
         run = _result("mix", f"e{i}", 0.90 + i / 100)
         run["metrics"]["members"] = {"networks_test_auroc": 0.89 + i / 100, "gkm_test_auroc": 0.88,
-                                     "gkm_weight": 0.3, "gkm_fit_seconds": 12.0}
+                                     "gkm_weight": 0.3, "gkm_fit_seconds": 12.0, "fitted": 20000}
         results.append(run)
     results.append(_result("mix", "e9", 0.5, size=2500))  # data-size runs are not members' rows
     results.append(_result("other", "e0", 0.95))
     rows = standing.members(results, "mix")
     assert [r["experiment"] for r in rows] == ["e0", "e1", "e2"] and rows[0]["weight"] == 0.3
     text = standing.members_markdown("mix", rows, _md_table)
-    assert "## Members of mix" in text and "| e0 | 0 | 0.8900 | 0.8800 | 0.3 | 0.9000 | +0.0100 | 12 |" in text
+    assert "## Members of mix" in text and "| e0 | 0 | 0.8900 | 0.8800 | 0.3 | 0.9000 | +0.0100 | 20,000 | 12 |" in text
     assert "3/3 above the networks" in text
     assert standing.members_markdown("other", standing.members(results, "other"), _md_table) == ""

@@ -173,7 +173,7 @@ def members(results: list[dict], model: str | None) -> list[dict]:
         rows.append({"experiment": m["dataset"], "seed": int(r["run"].get("seed", 0)),
                      "networks": parts["networks_test_auroc"], "gkm": parts["gkm_test_auroc"],
                      "weight": parts["gkm_weight"], "model": m["test"]["auroc"],
-                     "gkm_fit_seconds": parts.get("gkm_fit_seconds")})
+                     "gkm_fit_seconds": parts.get("gkm_fit_seconds"), "fitted": parts.get("fitted")})
     return sorted(rows, key=lambda row: (row["seed"], row["experiment"]))
 
 
@@ -187,16 +187,18 @@ def members_markdown(model: str | None, rows: list[dict], md_table) -> str:
     medians = [[f"median, seed {seed}", "", f"{np.median([r['networks'] for r in group]):.4f}",
                 f"{np.median([r['gkm'] for r in group]):.4f}", "",
                 f"{np.median([r['model'] for r in group]):.4f}",
-                f"{sum(r['model'] > r['networks'] for r in group)}/{len(group)} above the networks", ""]
+                f"{sum(r['model'] > r['networks'] for r in group)}/{len(group)} above the networks", "", ""]
                for seed, group in sorted(by_seed.items())]
     return (f"\n## Members of {model}\n\nTest AUROC of each part alone (recorded by every run; nothing was chosen on "
             "these): the networks' standardised mean, the gkm-SVM member, gkm-SVM's weight (chosen on the validation "
-            "split) and the model. The gkm-SVM member is the model's own fit (at most 5,000 positives, drawn by the "
-            "run's seed), not the gkmsvm baseline's run.\n\n"
+            "split) and the model. The gkm-SVM member is the model's own fit (on at most its recipe's cap of positives "
+            "and as many negatives, drawn by the run's seed; fitted: how many sequences), not the gkmsvm baseline's "
+            "run.\n\n"
             + md_table(["experiment", "seed", "networks", "gkm-SVM member", "weight", model, "Δ vs networks",
-                        "gkm-SVM seconds"],
+                        "fitted", "gkm-SVM seconds"],
                        [[r["experiment"], r["seed"], f"{r['networks']:.4f}", f"{r['gkm']:.4f}", f"{r['weight']:.1f}",
                          f"{r['model']:.4f}", f"{r['model'] - r['networks']:+.4f}",
+                         "-" if r.get("fitted") is None else f"{r['fitted']:,}",
                          "-" if r["gkm_fit_seconds"] is None else f"{r['gkm_fit_seconds']:.0f}"] for r in rows]
                        + medians) + "\n")
 

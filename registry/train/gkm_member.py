@@ -16,10 +16,11 @@ from .baselines import GKMSVM_MAX_POSITIVES
 #: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md);
 #: ``Recipe.gkm_landmarks`` and ``Recipe.gkm_max_positives`` set the member's.
 OPTIONS = {"solver": "nystrom", "n_components": 1000}
-#: The kept member is fitted again on training + validation only where that grows its sample by this
-#: factor: a smaller gain changes it little and costs a second fit (STAT3 HeLa-S3 at 10,000 positives:
-#: 6% more sequences for ~50 s, more than the networks' own training on 2 cores).
-REFIT_GROWTH = 1.2
+#: The kept member is fitted again on training + validation only where the training split's fit took
+#: fewer sequences than this (the paper's 5,000 positives and as many negatives, ~10 s): a second fit of
+#: a larger sample costs more than the networks' own training on 2 cores (STAT3 HeLa-S3 at 10,000
+#: positives: ~50 s for 6% more sequences).
+REFIT_BELOW = 10_000
 #: gkm-SVM's weight is chosen from these on the validation split.
 WEIGHTS = np.linspace(0.0, 1.0, 11)
 
@@ -92,11 +93,12 @@ def _onehot(split) -> np.ndarray:
     return split.x.asnumpy()[:, :, 0, :]
 
 
-def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, max_positives: int):
+def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, max_positives: int,
+               refit_below: int = REFIT_BELOW):
     """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
     on the training split (the probe, which chooses the weight), and again on training + validation
-    where that grows its sample by ``REFIT_GROWTH``; else (the cap of ``max_positives`` binds, or the
-    validation split adds little) the probe is kept."""
+    where that adds sequences and the probe fitted fewer than ``refit_below``; else (the cap of
+    ``max_positives`` binds, or a second fit would be a large one) the probe is kept."""
     from .baselines import fit_gkmsvm
 
     started = time.perf_counter()
@@ -105,7 +107,7 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
     both_y = np.concatenate([train_y, valid_y])
-    if fitted_count(both_y, max_positives) >= REFIT_GROWTH * probe.fitted:
+    if probe.fitted < refit_below and fitted_count(both_y, max_positives) > probe.fitted:
         kept = fit_gkmsvm(np.concatenate([train_x, valid_x]), both_y, np.random.default_rng(seed), context)
         reference = kept(valid_x)
     return on_valid, kept, reference, time.perf_counter() - started
