@@ -10,6 +10,7 @@ experiment, and writes the table as JSON lines.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from dataclasses import replace
@@ -19,8 +20,10 @@ import numpy as np
 
 from bindreg.host.catalog import Architecture, Recipe
 from bindreg.host.plugins import get_registry
+from bindreg.score.gkm_member import standardise
 from bindreg.data.datasets import prepare
 from bindreg.train.devices import context
+from bindreg.train.gkm_member import choose_weight
 from bindreg.train.recipe import learning_schedule, refit_recipe_setting, train_recipe_setting
 from bindreg.data.store import split_codes
 from bindreg.train.training import load_splits
@@ -237,74 +240,62 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, land
     (``weighted``) with gkm-SVM's weight against the networks' mean chosen on the inner validation
     split, from two scorers that never trained on it. One record per gkm-SVM (each of ``landmarks``
     with each of ``positives``, its cap on positives), all beside the same two networks."""
-    from bindreg.train.baselines import fit_gkmsvm
-    from bindreg.train.evaluation import binary_metrics
-
     architecture, recipe, hparams = bindnet(filters)
     for path in data:
         dataset, outer, inner = inner_splits(path, ctx, seed)
-        labels = outer["valid"].labels
         tick = time.perf_counter()
         first = train_recipe_setting(architecture, recipe, hparams, inner, seed * 1000, ctx, True)
         first_s, tick = time.perf_counter() - tick, time.perf_counter()
         refitted = refit_recipe_setting(architecture, recipe, hparams, inner, learning_schedule(first, recipe),
                                         seed * 1000 + 501, ctx, True)
         refit_s = time.perf_counter() - tick
-
-        def standardised(score, reference):
-            return (score - reference.mean()) / (reference.std() + 1e-12)
-
+        # (outer validation, inner validation) scores of each network, as P(bound) and as log-odds
         networks = {"first": (outer["valid"].scores(first.net), inner["valid"].scores(first.net)),
                     "refit": (outer["valid"].scores(refitted.net), inner["valid"].scores(refitted.net))}
-        # the same members combined through the networks' log-odds instead of P(bound)
         log_odds = {name: (outer["valid"].log_odds(result.net), inner["valid"].log_odds(result.net))
                     for name, result in (("first", first), ("refit", refitted))}
-        zl = {name: standardised(*pair) for name, pair in log_odds.items()}
+        zl = {name: standardise(*pair) for name, pair in log_odds.items()}
         train_positives = int((outer["train"].labels == 1).sum())
-        for count in landmarks:
-            for cap in positives:
-                if cap > min(positives) and train_positives <= max(c for c in positives if c < cap):
-                    continue  # the same fit as a smaller cap's: nothing to measure
-                nystrom = {"options": {"solver": "nystrom", "n_components": count, "max_positives": cap},
-                           "progress": False}
-                tick = time.perf_counter()
-                gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed), nystrom)
-                gkm_s = time.perf_counter() - tick
-                members = {**networks, "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
-                z = {name: standardised(*pair) for name, pair in members.items()}
-                # gkm-SVM's weight, chosen where neither scorer trained: the first member (inner training
-                # split) and a gkm-SVM fitted on the inner training split alone, judged on the inner
-                # validation split.
-                inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed),
-                                       nystrom)
-                first_in = standardised(members["first"][1], members["first"][1])
-                gkm_in = inner_gkm(onehot(inner["valid"]))
-                gkm_in = standardised(gkm_in, gkm_in)
-                weights = np.linspace(0, 1, 11)
-                inner_auroc = [binary_metrics(inner["valid"].labels, (1 - w) * first_in + w * gkm_in)["auroc"]
-                               for w in weights]
-                weight = float(weights[int(np.argmax(inner_auroc))])
-                first_in_l = standardised(log_odds["first"][1], log_odds["first"][1])
-                inner_auroc_l = [binary_metrics(inner["valid"].labels, (1 - w) * first_in_l + w * gkm_in)["auroc"]
-                                 for w in weights]
-                weight_l = float(weights[int(np.argmax(inner_auroc_l))])
+        for count, cap in itertools.product(landmarks, positives):
+            if any(smaller < cap and train_positives <= smaller for smaller in positives):
+                continue  # the same fit as a smaller cap's: nothing to measure
+            row, gkm_s = _judge_gkm(outer, inner, seed, count, cap, networks, log_odds, zl)
+            record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": count,
+                    "gkm_max_positives": cap, **row, "seconds": [round(first_s, 1), round(refit_s, 1), gkm_s]}, out)
 
-                def auroc(values):
-                    return round(binary_metrics(labels, values)["auroc"], 4)
 
-                record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": count,
-                        "gkm_max_positives": cap, "gkm_fitted": gkm.fitted,
-                        "first": auroc(z["first"]),
-                        "refit": auroc(z["refit"]),
-                        "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
-                        "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
-                        "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
-                        "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
-                        "gkm_weight": weight,
-                        "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
-                        "first+refit(logit)": auroc((zl["first"] + zl["refit"]) / 2), "gkm_weight_logit": weight_l,
-                        "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"]),
-                        "seconds": [round(first_s, 1), round(refit_s, 1), round(gkm_s, 1)]}, out)
+def _judge_gkm(outer, inner, seed: int, landmarks: int, cap: int, networks: dict, log_odds: dict,
+               zl: dict) -> tuple[dict, float]:
+    """``(record fields, fit seconds)`` of one gkm-SVM (``landmarks``, at most ``cap`` positives) fitted on the outer training split beside
+    the networks: each combination's AUROC on the outer validation split, and gkm-SVM's weight chosen
+    (``choose_weight``, as ``bindnet_gkm`` does) from the first network and a gkm-SVM fitted on the inner
+    training split alone, on the inner validation split."""
+    from bindreg.train.baselines import fit_gkmsvm
+    from bindreg.train.evaluation import binary_metrics
+
+    nystrom = {"options": {"solver": "nystrom", "n_components": landmarks, "max_positives": cap}, "progress": False}
+    tick = time.perf_counter()
+    gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed), nystrom)
+    gkm_s = time.perf_counter() - tick
+    members = {**networks, "gkm": (gkm(onehot(outer["valid"])), gkm(onehot(inner["valid"])))}
+    z = {name: standardise(*pair) for name, pair in members.items()}
+    inner_gkm = fit_gkmsvm(onehot(inner["train"]), inner["train"].labels, np.random.default_rng(seed), nystrom)
+    gkm_in = inner_gkm(onehot(inner["valid"]))
+    weight, _ = choose_weight(inner["valid"].labels, members["first"][1], gkm_in)
+    weight_l, _ = choose_weight(inner["valid"].labels, log_odds["first"][1], gkm_in)
+
+    def auroc(values):
+        return round(binary_metrics(outer["valid"].labels, values)["auroc"], 4)
+
+    return {"gkm_fitted": gkm.fitted, "first": auroc(z["first"]), "refit": auroc(z["refit"]),
+            "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
+            "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
+            "first+gkm": auroc((z["first"] + z["gkm"]) / 2),
+            "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
+            "gkm_weight": weight, "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
+            "first+refit(logit)": auroc((zl["first"] + zl["refit"]) / 2), "gkm_weight_logit": weight_l,
+            "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"])}, \
+        round(gkm_s, 1)
 
 
 def _ints(text: str) -> tuple[int, ...]:

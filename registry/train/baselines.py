@@ -43,8 +43,9 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     speed = {"solver": "nystrom", "n_components": int(options.get("n_components", 1000))} if solver == "nystrom" else {}
     positives = rng.permutation(np.flatnonzero(labels == 1))[:limit]
     negatives = rng.permutation(np.flatnonzero(labels == 0))[:len(positives)]
+    protocol = ", the paper's protocol" if limit == GKMSVM_MAX_POSITIVES else ""
     print(f"gkm-SVM: fitting {len(positives):,} positives + {len(negatives):,} negatives of {len(labels):,} "
-          f"(at most {limit:,} positives{', the paper' + chr(39) + 's protocol' if limit == GKMSVM_MAX_POSITIVES else ''})"
+          f"(at most {limit:,} positives{protocol})"
           + ("; quadratic in the sample" if not speed else f"; Nystrom, {speed['n_components']:,} landmarks"), file=sys.stderr, flush=True)
     from ..score.gkm_scoring import fast_scorer, fit_nystrom
 

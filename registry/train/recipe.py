@@ -364,7 +364,8 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
     if recipe.gkm_member:
         from .gkm_member import MemberFit
 
-        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives)  # in the background while the networks train
+        # in the background while the networks train
+        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives)
     search = []
     total = len(settings) + recipe.ensemble - 1
     for index, hparams in enumerate(settings):
