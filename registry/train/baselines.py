@@ -23,7 +23,9 @@ GKMSVM_MAX_POSITIVES = 5000
 
 def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator, context: Mapping) -> callable:
     """gkm-SVM (gkmsvm-lite, LS-GKM defaults: l=11, k=7, d=3, both strands), trained on at most
-    ``max_positives`` (default 5,000) sampled positives and as many sampled negatives.
+    ``max_positives`` (default 5,000) sampled positives and as many sampled negatives. With
+    ``negatives=K`` above 1 (Nystrom only), each sampled positive also gets K - 1 new dinucleotide
+    shuffles of itself as negatives, and the classes are weighted equally (``fit_nystrom``).
 
     The scorer carries ``fitted`` (sequences actually fitted), so the run records what was fitted
     rather than what was offered. The exact fit is quadratic in the sample (minutes at 10,000), so a
@@ -41,15 +43,20 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     # Nystrom: the kernel against n_components landmarks only (gkmsvm-lite's low-rank solver); its cost and
     # validation AUROC against the exact fit are in docs/compare.md.
     speed = {"solver": "nystrom", "n_components": int(options.get("n_components", 1000))} if solver == "nystrom" else {}
+    per_positive = _negatives_per_positive(options.get("negatives", 1), solver)
     positives = rng.permutation(np.flatnonzero(labels == 1))[:limit]
     negatives = rng.permutation(np.flatnonzero(labels == 0))[:len(positives)]
-    protocol = ", the paper's protocol" if limit == GKMSVM_MAX_POSITIVES else ""
-    print(f"gkm-SVM: fitting {len(positives):,} positives + {len(negatives):,} negatives of {len(labels):,} "
+    protocol = ", the paper's protocol" if limit == GKMSVM_MAX_POSITIVES and per_positive == 1 else ""
+    shuffles = f" and {(per_positive - 1) * len(positives):,} shuffles of those positives" if per_positive > 1 else ""
+    print(f"gkm-SVM: fitting {len(positives):,} positives + {len(negatives):,} negatives of {len(labels):,}{shuffles} "
           f"(at most {limit:,} positives{protocol})"
           + ("; quadratic in the sample" if not speed else f"; Nystrom, {speed['n_components']:,} landmarks"), file=sys.stderr, flush=True)
+    from ..data.negatives import fresh_negatives
     from ..score.gkm_scoring import fast_scorer, fit_nystrom
 
-    chosen = onehot[positives].astype(np.float32), onehot[negatives].astype(np.float32)
+    sampled = onehot[positives]
+    extra = [fresh_negatives(sampled.astype(np.uint8), rng) for _ in range(per_positive - 1)]
+    chosen = sampled.astype(np.float32), np.concatenate([onehot[negatives]] + extra).astype(np.float32)
     verbose = bool(context.get("progress", True))
     if speed:  # gkmsvm-lite's Nystrom fit, its kernel through gapped k-mer tables (same model, ~10x faster)
         model = fit_nystrom(*chosen, speed["n_components"], verbose=verbose)
@@ -63,9 +70,25 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
             return fast(x)
         return np.asarray(model(x.astype(np.float32)), dtype=np.float64).reshape(-1)
 
-    scorer.fitted = len(positives) + len(negatives)
+    scorer.fitted = len(chosen[0]) + len(chosen[1])
+    scorer.positives = len(positives)
     scorer.model = model  # gkmsvm-lite's GkmSVM (its support vectors; model(x) scores the slow way)
     return scorer
+
+
+def _negatives_per_positive(value, solver: str) -> int:
+    """gkmsvm option ``negatives`` as an int >= 1, or a one-line error saying what to give."""
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        count = 0
+    if count < 1 or str(value).strip() != str(count):
+        raise BindregError(f"gkmsvm option negatives={value!r}: give a whole number of negatives per positive, "
+                           "1 (the paper's protocol) or more (the extra ones are dinucleotide shuffles)")
+    if count > 1 and solver != "nystrom":
+        raise BindregError(f"gkmsvm option negatives={count}: more negatives than positives needs solver=nystrom "
+                           "(the exact fit is quadratic in the sample)")
+    return count
 
 
 def kmer_counts(onehot: np.ndarray, k: int) -> np.ndarray:

@@ -14,13 +14,12 @@ from ..score.gkm_member import GkmMember, standardise
 from .baselines import GKMSVM_MAX_POSITIVES
 
 #: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md);
-#: ``Recipe.gkm_landmarks`` and ``Recipe.gkm_max_positives`` set the member's.
+#: ``Recipe.gkm_landmarks``, ``Recipe.gkm_max_positives`` and ``Recipe.gkm_negatives`` set the member's.
 OPTIONS = {"solver": "nystrom", "n_components": 1000}
 #: The kept member is fitted again on training + validation only where the training split's fit took
-#: fewer sequences than this (the paper's 5,000 positives and as many negatives, ~10 s): a second fit of
-#: a larger sample costs more than the networks' own training on 2 cores (STAT3 HeLa-S3 at 10,000
-#: positives: ~50 s for 6% more sequences).
-REFIT_BELOW = 10_000
+#: fewer positives than this (the paper's cap): a second fit of a larger sample costs more than the
+#: networks' own training on 2 cores (STAT3 HeLa-S3 at 10,000 positives: ~50 s for 6% more sequences).
+REFIT_BELOW = 5_000
 #: gkm-SVM's weight is chosen from these on the validation split.
 WEIGHTS = np.linspace(0.0, 1.0, 11)
 
@@ -35,11 +34,9 @@ def choose_weight(labels: np.ndarray, network: np.ndarray, gkm: np.ndarray) -> t
     return float(WEIGHTS[int(np.argmax(aurocs))]), aurocs
 
 
-def fitted_count(labels: np.ndarray, max_positives: int = GKMSVM_MAX_POSITIVES) -> int:
-    """How many sequences ``fit_gkmsvm`` fits from ``labels``: at most ``max_positives`` positives, as
-    many negatives."""
-    positives = min(int((labels == 1).sum()), max_positives)
-    return positives + min(int((labels == 0).sum()), positives)
+def fitted_positives(labels: np.ndarray, max_positives: int = GKMSVM_MAX_POSITIVES) -> int:
+    """How many positives ``fit_gkmsvm`` fits from ``labels``: at most ``max_positives``."""
+    return min(int((labels == 1).sum()), max_positives)
 
 
 class MemberFit:
@@ -53,10 +50,11 @@ class MemberFit:
     thread (MXNet is never called from the background thread)."""
 
     def __init__(self, splits: dict, seed: int, landmarks: int = OPTIONS["n_components"],
-                 max_positives: int = GKMSVM_MAX_POSITIVES):
+                 max_positives: int = GKMSVM_MAX_POSITIVES, negatives: int = 1):
         train, valid = splits["train"], splits["valid"]
         self._valid_labels = valid.labels
-        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed, landmarks, max_positives)
+        self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed, landmarks, max_positives,
+                        negatives)
         self._result, self._error = None, None
         self._thread = threading.Thread(target=self._run, name="gkm-member", daemon=True)
         self._thread.start()
@@ -94,20 +92,22 @@ def _onehot(split) -> np.ndarray:
 
 
 def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, max_positives: int,
-               refit_below: int = REFIT_BELOW):
+               negatives: int = 1, refit_below: int = REFIT_BELOW):
     """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
     on the training split (the probe, which chooses the weight), and again on training + validation
-    where that adds sequences and the probe fitted fewer than ``refit_below``; else (the cap of
-    ``max_positives`` binds, or a second fit would be a large one) the probe is kept."""
+    where that adds positives and the probe fitted fewer than ``refit_below``; else (the cap of
+    ``max_positives`` binds, or a second fit would be a large one) the probe is kept. ``negatives``:
+    per positive (``fit_gkmsvm``'s option)."""
     from .baselines import fit_gkmsvm
 
     started = time.perf_counter()
-    context = {"options": {**OPTIONS, "n_components": landmarks, "max_positives": max_positives}, "progress": False}
+    context = {"options": {**OPTIONS, "n_components": landmarks, "max_positives": max_positives,
+                           "negatives": negatives}, "progress": False}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
     both_y = np.concatenate([train_y, valid_y])
-    if probe.fitted < refit_below and fitted_count(both_y, max_positives) > probe.fitted:
+    if probe.positives < refit_below and fitted_positives(both_y, max_positives) > probe.positives:
         kept = fit_gkmsvm(np.concatenate([train_x, valid_x]), both_y, np.random.default_rng(seed), context)
         reference = kept(valid_x)
     return on_valid, kept, reference, time.perf_counter() - started

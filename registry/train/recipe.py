@@ -26,11 +26,11 @@ from dataclasses import replace
 
 import mxnet as mx
 import numpy as np
-from dinuc_shuf import shuffle
 from mxnet import autograd, gluon, nd
 from mxnet.gluon import HybridBlock
 
 from ..core.errors import BindregError
+from ..data.negatives import fresh_negatives
 from ..host.catalog import Architecture, Recipe
 from .evaluation import binary_metrics
 from ..host.hparams import sample_settings
@@ -48,14 +48,6 @@ def scaled(recipe: Recipe, protocol: Protocol) -> Recipe:
                    max_minibatches=max(1, round(recipe.max_minibatches * share)),
                    settings=1 if protocol.settings < 6 else recipe.settings,
                    ensemble=1 if protocol.settings < 6 else recipe.ensemble)
-
-
-def fresh_negatives(positives: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Dinucleotide shuffles of ``positives: (n, 4, L)`` uint8 one-hot (N = all-zero column), as
-    ``(n, 4, L)`` uint8; N is shuffled as a fifth letter so every dinucleotide count is kept."""
-    five = np.concatenate([positives, 1 - positives.sum(axis=1, keepdims=True, dtype=np.uint8)], axis=1)
-    shuffled = shuffle(five.transpose(0, 2, 1), rng=rng, verify=False)  # (n, L, 5)
-    return np.ascontiguousarray(shuffled[:, :, :4].transpose(0, 2, 1))
 
 
 def shifted(x: np.ndarray, shift: int, rng: np.random.Generator) -> np.ndarray:
@@ -365,7 +357,7 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
         from .gkm_member import MemberFit
 
         # in the background while the networks train
-        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives)
+        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives)
     search = []
     total = len(settings) + recipe.ensemble - 1
     for index, hparams in enumerate(settings):
