@@ -13,3 +13,18 @@ def new_figure(**kwargs):
     from matplotlib.figure import Figure
 
     return Figure(**kwargs)
+
+
+def save_png(figure, path, dpi: int) -> None:
+    """``figure`` as a PNG of at most 256 colours (an adaptive palette): a page of motif logos is 166 KB
+    instead of 403 KB and looks the same, which keeps the shipped zoo within its 25 MB."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    buffer.seek(0)
+    with Image.open(buffer) as image:
+        image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(path, format="PNG",
+                                                                                         optimize=True)

@@ -268,7 +268,7 @@ def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:
     import logomaker
     import pandas as pd
 
-    from ..core.figures import new_figure
+    from ..core.figures import new_figure, save_png
 
     usable = [m for m in motifs if m.sites >= MIN_SITES]
     shown = sorted(usable, key=lambda m: (significant(m) is None, -m.information))[:MAX_LOGOS]
@@ -292,7 +292,7 @@ def draw_logos(motifs: list[FilterMotif], path: Path) -> list[int]:
         ax.set_xticks([])
         ax.tick_params(labelsize=6)
     figure.tight_layout()
-    figure.savefig(path, dpi=100)
+    save_png(figure, path, dpi=100)
     return [m.index for m in shown]
 
 

@@ -336,7 +336,7 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
 
 def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, points: dict) -> None:
     """ROC, precision-recall, and validation accuracy through search and training, side by side."""
-    from ..core.figures import new_figure
+    from ..core.figures import new_figure, save_png
 
     test = metrics["test"]
     figure = new_figure(figsize=(13, 4))
@@ -358,4 +358,4 @@ def _plot(path: Path, identity: dict, metrics: dict, result: ProtocolResult, poi
     valid.legend(loc="lower right")
     figure.suptitle(f"{identity['model']} on {identity['dataset']} ({identity['task']})")
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    save_png(figure, path, dpi=110)

@@ -231,15 +231,16 @@ def kernel_against(kernel, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     return np.asarray(gram, np.float64)
 
 
-def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int = 1000, verbose: bool = False):
+def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int = 1000, verbose: bool = False,
+                weighted: bool = False):
     """``gkmsvm.train_gkmsvm(positives, negatives, solver="nystrom", n_components=...)`` (LS-GKM
     defaults) with the kernel against the landmarks from ``kernel_against``: the same landmarks,
     Nystrom features and SVC, kernel values equal to float32 rounding. One-hot ``(n, 4, L)``
     float32 each; returns a ``gkmsvm.GkmSVM``. The steps after the kernel are gkmsvm-lite's
     ``_fit_nystrom``, repeated here only because it computes the kernel inside.
 
-    With more negatives than positives the SVM is fitted by ``dual_coordinate_descent`` on the
-    Nystrom features instead, a positive's error weighted by the negatives per positive (so both
+    ``weighted`` (for several negatives per positive): the SVM is fitted by ``dual_coordinate_descent`` on
+    the Nystrom features instead, a positive's error weighted by the negatives per positive (so both
     classes weigh the same; negatives keep SVC's C = 1): SVC needs the ``(n, n)`` Gram matrix, 13 GB at 40,000 sequences."""
     from gkmsvm.svm import GkmSVM
     from gkmsvm.train import _build_kernel, _fit_sklearn
@@ -255,7 +256,7 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
     valid = eigenvalues > max(1e-10, eigenvalues.max() * 1e-8)
     features = (k_nm @ u[:, valid]) / np.sqrt(eigenvalues[valid])[None, :]
     del k_nm, k_mm, u
-    if len(negatives) != len(positives):
+    if weighted:
         cost = np.where(y > 0, len(negatives) / len(positives), 1.0)
         alpha, bias = dual_coordinate_descent(np.ascontiguousarray(features), y.astype(np.float64), cost)
         support = alpha > 0

@@ -59,7 +59,7 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     chosen = sampled.astype(np.float32), np.concatenate([onehot[negatives]] + extra).astype(np.float32)
     verbose = bool(context.get("progress", True))
     if speed:  # gkmsvm-lite's Nystrom fit, its kernel through gapped k-mer tables (same model, ~10x faster)
-        model = fit_nystrom(*chosen, speed["n_components"], verbose=verbose)
+        model = fit_nystrom(*chosen, speed["n_components"], verbose=verbose, weighted=per_positive > 1)
     else:
         model = train_gkmsvm(*chosen, verbose=verbose)
 
