@@ -262,16 +262,17 @@ def with_gkm(data: list[str], out: str, ctx, seed: int, filters: int = 256, land
                 continue  # the same fit as a smaller cap's: nothing to measure
             row, gkm_s = _judge_gkm(outer, inner, seed, count, cap, networks, log_odds, zl, per_positive)
             record({"data": dataset.attrs["dataset"], "seed": seed, "filters": filters, "landmarks": count,
-                    "gkm_max_positives": cap, "gkm_negatives": per_positive, **row, "seconds": [round(first_s, 1), round(refit_s, 1), gkm_s]}, out)
+                    "gkm_max_positives": cap, "gkm_negatives": per_positive, **row,
+                    "seconds": [round(first_s, 1), round(refit_s, 1), gkm_s]}, out)
 
 
 def _judge_gkm(outer, inner, seed: int, landmarks: int, cap: int, networks: dict, log_odds: dict,
                zl: dict, negatives: int = 1) -> tuple[dict, float]:
     """``(record fields, fit seconds)`` of one gkm-SVM (``landmarks``, at most ``cap`` positives, ``negatives``
-    per positive) fitted on the outer training split beside
-    the networks: each combination's AUROC on the outer validation split, and gkm-SVM's weight chosen
-    (``choose_weight``, as ``bindnet_gkm`` does) from the first network and a gkm-SVM fitted on the inner
-    training split alone, on the inner validation split."""
+    per positive) fitted on the outer training split beside the networks: each combination's AUROC on
+    the outer validation split, and gkm-SVM's weight chosen (``choose_weight``, as ``bindnet_gkm`` does)
+    from the first network and a gkm-SVM fitted on the inner training split alone, on the inner
+    validation split."""
     from bindreg.train.baselines import fit_gkmsvm
     from bindreg.train.evaluation import binary_metrics
 

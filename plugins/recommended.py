@@ -38,7 +38,7 @@ def register_architectures(register):
     register(Architecture("bindnet", f"{networks}; one exported graph (ONNX, genome scans)", _build, space=SPACE,
                           recipe=NETWORKS))
     register(Architecture(
-        "bindnet_gkm", "recommended: bindnet's two networks with gkm-SVM (gapped 11-mers, up to 10,000 positives, 3 negatives each) as a "
-        "third member, "
-        "its weight chosen on validation; scored by bindreg predict on either engine",
+        "bindnet_gkm", "recommended: bindnet's two networks with gkm-SVM (gapped 11-mers, up to 10,000 positives, "
+        "3 negatives each) as a third member, its weight chosen on validation; scored by bindreg predict on either "
+        "engine",
         _build, space=SPACE, recipe=WITH_GKM, recommended=True))

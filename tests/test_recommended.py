@@ -14,8 +14,9 @@ from bindreg.experiment.compare import plan
 from bindreg.train.export import export_onnx
 from bindreg.host.plugins import get_registry
 from bindreg.host.catalog import Recipe
-from bindreg.train.recipe import (StandardisedEnsemble, _WeightAverage, _epochs, fresh_negatives, learning_schedule,
-                                  member_scores, refit_recipe_setting, shifted)
+from bindreg.data.negatives import fresh_negatives
+from bindreg.train.recipe import (StandardisedEnsemble, _WeightAverage, _epochs, learning_schedule, member_scores,
+                                  refit_recipe_setting, shifted)
 from bindreg.train.splits import Split
 from bindreg.train.training import Checkpoint, SettingResult
 from bindreg.train.strandnet import StrandNet

@@ -241,7 +241,8 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
 
     ``weighted`` (for several negatives per positive): the SVM is fitted by ``dual_coordinate_descent`` on
     the Nystrom features instead, a positive's error weighted by the negatives per positive (so both
-    classes weigh the same; negatives keep SVC's C = 1): SVC needs the ``(n, n)`` Gram matrix, 13 GB at 40,000 sequences."""
+    classes weigh the same; negatives keep SVC's C = 1): SVC needs the ``(n, n)`` Gram matrix, 13 GB at
+    40,000 sequences."""
     from gkmsvm.svm import GkmSVM
     from gkmsvm.train import _build_kernel, _fit_sklearn
 

@@ -54,8 +54,8 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     from ..data.negatives import fresh_negatives
     from ..score.gkm_scoring import fast_scorer, fit_nystrom
 
-    sampled = onehot[positives]
-    extra = [fresh_negatives(sampled.astype(np.uint8), rng) for _ in range(per_positive - 1)]
+    sampled = onehot[positives].astype(np.uint8)
+    extra = [fresh_negatives(sampled, rng) for _ in range(per_positive - 1)]
     chosen = sampled.astype(np.float32), np.concatenate([onehot[negatives]] + extra).astype(np.float32)
     verbose = bool(context.get("progress", True))
     if speed:  # gkmsvm-lite's Nystrom fit, its kernel through gapped k-mer tables (same model, ~10x faster)
