@@ -122,3 +122,30 @@ def test_the_member_fits_at_most_its_cap_and_refits_on_validation_only_when_that
     probe_valid, kept, reference, _ = _fit_parts(train_x, train_y, valid_x, valid_y, 0, 20, cap, negatives, refit_below)
     assert kept.fitted == kept_fitted
     assert probe_valid.shape == reference.shape == (40,)
+
+
+def test_the_refit_reuses_the_first_fits_landmarks_rows_and_shuffles():
+    """``gkm_scoring.NystromReuse``: the first fit given it is the fit without it; a second fit on more
+    sequences computes only the new sequences' kernel rows (the others are the ones it would compute)
+    and gives a positive it has seen the same shuffles."""
+    from gkmsvm.train import _build_kernel
+
+    from bindreg.score.gkm_scoring import NystromReuse, kernel_against
+    from bindreg.train.baselines import fit_gkmsvm
+
+    x = one_hot(random_sequences(40, seed=5, motif="CCGCGTGACGTCACGCGG") + random_sequences(40, seed=6))
+    x, y = x.astype(np.float32), np.repeat([1, 0], 40)
+    first, more = np.r_[0:30, 40:70], np.r_[0:40, 40:80]
+    options = {"solver": "nystrom", "n_components": 20, "negatives": 3}
+    reuse = NystromReuse()
+    alone = fit_gkmsvm(x[first], y[first], np.random.default_rng(0), {"options": options, "progress": False})
+    shared = fit_gkmsvm(x[first], y[first], np.random.default_rng(0), {"options": options, "progress": False,
+                                                                       "reuse": reuse})
+    assert np.array_equal(alone(x), shared(x)) and reuse.computed == 120  # 30 + 30 + 2 x 30 shuffles
+    seen = reuse.shuffles(x[:30].astype(np.uint8), 2, lambda some: 1 / 0)  # all seen: nothing new is made
+    again = fit_gkmsvm(x[more], y[more], np.random.default_rng(0), {"options": options, "progress": False,
+                                                                   "reuse": reuse})
+    assert again.fitted == 160 and reuse.computed == 160  # 40 more: the 10 new positives, 10 negatives, 20 shuffles
+    assert np.array_equal(reuse.shuffles(x[:30].astype(np.uint8), 2, lambda some: 1 / 0)[1], seen[1])
+    kernel = _build_kernel("estimated", 11, 7, 3, 1.0, None, None, True)[0]
+    assert np.array_equal(reuse.rows(kernel, x), kernel_against(kernel, x, reuse.landmarks))

@@ -231,8 +231,46 @@ def kernel_against(kernel, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     return np.asarray(gram, np.float64)
 
 
+class NystromReuse:
+    """What one Nystrom fit leaves for a second one on a superset of its sequences (``bindnet_gkm``'s
+    member, fitted again on training + validation): its landmarks, the kernel row of every sequence it
+    fitted, and the extra shuffles it made of each positive.
+
+    Why: the kernel against the landmarks is most of a fit (ELK1's two fits: 40 of 50 s), and the
+    second fit's sequences are mostly the first's. A row depends on its own sequence and the
+    landmarks alone, so a remembered row is the one the second fit would compute; ``computed`` counts
+    the rows computed so far."""
+
+    def __init__(self):
+        self.landmarks: np.ndarray | None = None  # (m, 4, L) float32, chosen by the first fit
+        self.computed = 0
+        self._rows: dict[bytes, np.ndarray] = {}
+        self._shuffles: dict[bytes, list[np.ndarray]] = {}
+
+    def rows(self, kernel, x: np.ndarray) -> np.ndarray:
+        """``K(x, landmarks)`` ``(n, m)`` float64 for ``x`` ``(n, 4, L)`` float32, computing only new sequences'."""
+        keys = [sequence.tobytes() for sequence in x]
+        missing = [i for i, key in enumerate(keys) if key not in self._rows]
+        if missing:
+            for i, row in zip(missing, kernel_against(kernel, x[missing], self.landmarks)):
+                self._rows[keys[i]] = row
+        self.computed += len(missing)
+        return np.stack([self._rows[key] for key in keys])
+
+    def shuffles(self, positives: np.ndarray, count: int, make) -> list[np.ndarray]:
+        """``count`` arrays like ``positives`` ``(n, 4, L)``: each positive's shuffles from an earlier call,
+        ``make(some positives)`` (one shuffle of each) for the positives not seen before."""
+        keys = [sequence.tobytes() for sequence in positives]
+        missing = sorted({key: i for i, key in enumerate(keys) if key not in self._shuffles}.values())
+        if missing and count:
+            made = [make(positives[missing]) for _ in range(count)]
+            for j, i in enumerate(missing):
+                self._shuffles[keys[i]] = [shuffled[j] for shuffled in made]
+        return [np.stack([self._shuffles[key][c] for key in keys]) for c in range(count)]
+
+
 def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int = 1000, verbose: bool = False,
-                weighted: bool = False):
+                weighted: bool = False, reuse: NystromReuse | None = None):
     """``gkmsvm.train_gkmsvm(positives, negatives, solver="nystrom", n_components=...)`` (LS-GKM
     defaults) with the kernel against the landmarks from ``kernel_against``: the same landmarks,
     Nystrom features and SVC, kernel values equal to float32 rounding. One-hot ``(n, 4, L)``
@@ -242,17 +280,25 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
     ``weighted`` (for several negatives per positive): the SVM is fitted by ``dual_coordinate_descent`` on
     the Nystrom features instead, a positive's error weighted by the negatives per positive (so both
     classes weigh the same; negatives keep SVC's C = 1): SVC needs the ``(n, n)`` Gram matrix, 13 GB at
-    40,000 sequences."""
+    40,000 sequences.
+
+    ``reuse``: the first fit given it chooses the landmarks as without it and leaves its kernel rows
+    there; a later fit given it takes those landmarks and computes only its new sequences' rows."""
     from gkmsvm.svm import GkmSVM
     from gkmsvm.train import _build_kernel, _fit_sklearn
 
     x = np.ascontiguousarray(np.concatenate([positives, negatives]), dtype=np.float32)
     y = np.array([1] * len(positives) + [-1] * len(negatives))
     kernel, kernel_type, kernel_params = _build_kernel("estimated", 11, 7, 3, 1.0, None, None, True)
-    m = min(n_components, len(x))
-    landmarks = np.sort(np.random.RandomState(42).choice(len(x), size=m, replace=False))
-    k_nm = kernel_against(kernel, x, x[landmarks])
-    k_mm = k_nm[landmarks]
+    if reuse is not None and reuse.landmarks is not None:
+        k_nm, k_mm = reuse.rows(kernel, x), reuse.rows(kernel, reuse.landmarks)
+    else:
+        m = min(n_components, len(x))
+        landmarks = np.sort(np.random.RandomState(42).choice(len(x), size=m, replace=False))
+        if reuse is not None:
+            reuse.landmarks = x[landmarks]
+        k_nm = kernel_against(kernel, x, x[landmarks]) if reuse is None else reuse.rows(kernel, x)
+        k_mm = k_nm[landmarks]
     eigenvalues, u = np.linalg.eigh(k_mm)
     valid = eigenvalues > max(1e-10, eigenvalues.max() * 1e-8)
     features = (k_nm @ u[:, valid]) / np.sqrt(eigenvalues[valid])[None, :]

@@ -31,7 +31,8 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     rather than what was offered. The exact fit is quadratic in the sample (minutes at 10,000), so a
     line says what is being fitted and gkmsvm-lite shows its own progress on stderr; ``solver=nystrom``
     fits through bindreg's gapped k-mer tables (``gkm_scoring.fit_nystrom``: the same model, ~20 s at
-    10,000 sequences and 1,000 landmarks)."""
+    10,000 sequences and 1,000 landmarks). ``context["reuse"]`` (a ``gkm_scoring.NystromReuse``, Nystrom
+    only): fits given the same one share landmarks, kernel rows and each positive's shuffles."""
     from gkmsvm import train_gkmsvm
 
     options = context.get("options", {})
@@ -55,11 +56,15 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
     from ..score.gkm_scoring import fast_scorer, fit_nystrom
 
     sampled = onehot[positives].astype(np.uint8)
-    extra = [fresh_negatives(sampled, rng) for _ in range(per_positive - 1)]
+    reuse = context.get("reuse")  # gkm_scoring.NystromReuse: a second fit on more sequences (bindnet_gkm's member)
+    if reuse is not None:
+        extra = reuse.shuffles(sampled, per_positive - 1, lambda some: fresh_negatives(some, rng))
+    else:
+        extra = [fresh_negatives(sampled, rng) for _ in range(per_positive - 1)]
     chosen = sampled.astype(np.float32), np.concatenate([onehot[negatives]] + extra).astype(np.float32)
     verbose = bool(context.get("progress", True))
     if speed:  # gkmsvm-lite's Nystrom fit, its kernel through gapped k-mer tables (same model, ~10x faster)
-        model = fit_nystrom(*chosen, speed["n_components"], verbose=verbose, weighted=per_positive > 1)
+        model = fit_nystrom(*chosen, speed["n_components"], verbose=verbose, weighted=per_positive > 1, reuse=reuse)
     else:
         model = train_gkmsvm(*chosen, verbose=verbose)
 
@@ -72,6 +77,7 @@ def fit_gkmsvm(onehot: np.ndarray, labels: np.ndarray, rng: np.random.Generator,
 
     scorer.fitted = len(chosen[0]) + len(chosen[1])
     scorer.positives = len(positives)
+    scorer.landmarks = speed.get("n_components")  # None for the exact fit
     scorer.model = model  # gkmsvm-lite's GkmSVM (its support vectors; model(x) scores the slow way)
     return scorer
 

@@ -71,8 +71,8 @@ class MemberFit:
     def member(self, network_valid: np.ndarray) -> tuple[GkmMember, dict]:
         """The member for a network whose first member scores ``network_valid`` on the validation
         split (and never trained on it), and what was measured: ``weight_auroc`` (AUROC per weight in
-        ``WEIGHTS``), ``fitted``, ``gkm_fit_seconds`` (the fits' own time) and ``gkm_wait_seconds``
-        (how long training waited for them)."""
+        ``WEIGHTS``), ``fitted``, ``landmarks``, ``gkm_fit_seconds`` (the fits' own time) and
+        ``gkm_wait_seconds`` (how long training waited for them)."""
         started = time.perf_counter()
         self._thread.join()
         waited = time.perf_counter() - started
@@ -83,6 +83,7 @@ class MemberFit:
         member = GkmMember(kept.model, weight, float(reference.mean()), float(reference.std() + 1e-12), kept.fitted,
                            scorer=kept)  # its tables are folded already
         return member, {"weight_auroc": [round(a, 6) for a in aurocs], "fitted": kept.fitted,
+                        "landmarks": kept.landmarks,
                         "gkm_fit_seconds": round(seconds, 1), "gkm_wait_seconds": round(waited, 1)}
 
 
@@ -97,17 +98,21 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     on the training split (the probe, which chooses the weight), and again on training + validation
     where that adds positives and the probe fitted fewer than ``refit_below``; else (the cap of
     ``max_positives`` binds, or a second fit would be a large one) the probe is kept. ``negatives``:
-    per positive (``fit_gkmsvm``'s option)."""
+    per positive (``fit_gkmsvm``'s option). The second fit keeps the probe's landmarks, kernel rows and
+    shuffles (``gkm_scoring.NystromReuse``) and computes only the validation split's part."""
+    from ..score.gkm_scoring import NystromReuse
     from .baselines import fit_gkmsvm
 
     started = time.perf_counter()
+    both_y = np.concatenate([train_y, valid_y])
+    first = fitted_positives(train_y, max_positives)
+    refit = first < refit_below and fitted_positives(both_y, max_positives) > first
     context = {"options": {**OPTIONS, "n_components": landmarks, "max_positives": max_positives,
-                           "negatives": negatives}, "progress": False}
+                           "negatives": negatives}, "progress": False, "reuse": NystromReuse() if refit else None}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
-    both_y = np.concatenate([train_y, valid_y])
-    if probe.positives < refit_below and fitted_positives(both_y, max_positives) > probe.positives:
+    if refit:
         kept = fit_gkmsvm(np.concatenate([train_x, valid_x]), both_y, np.random.default_rng(seed), context)
         reference = kept(valid_x)
     return on_valid, kept, reference, time.perf_counter() - started
