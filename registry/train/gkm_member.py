@@ -93,13 +93,14 @@ def _onehot(split) -> np.ndarray:
 
 
 def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, max_positives: int,
-               negatives: int = 1, refit_below: int = REFIT_BELOW):
+               negatives: int = 1, refit_below: int = REFIT_BELOW, reuse: bool = True):
     """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
     on the training split (the probe, which chooses the weight), and again on training + validation
     where that adds positives and the probe fitted fewer than ``refit_below``; else (the cap of
     ``max_positives`` binds, or a second fit would be a large one) the probe is kept. ``negatives``:
     per positive (``fit_gkmsvm``'s option). The second fit keeps the probe's landmarks, kernel rows and
-    shuffles (``gkm_scoring.NystromReuse``) and computes only the validation split's part."""
+    shuffles (``gkm_scoring.NystromReuse``) and computes only the validation split's part (``reuse=False``:
+    from scratch, benchmarks/bench_gkm_member_fit.py's baseline)."""
     from ..score.gkm_scoring import NystromReuse
     from .baselines import fit_gkmsvm
 
@@ -108,7 +109,7 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     first = fitted_positives(train_y, max_positives)
     refit = first < refit_below and fitted_positives(both_y, max_positives) > first
     context = {"options": {**OPTIONS, "n_components": landmarks, "max_positives": max_positives,
-                           "negatives": negatives}, "progress": False, "reuse": NystromReuse() if refit else None}
+                           "negatives": negatives}, "progress": False, "reuse": NystromReuse() if refit and reuse else None}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
