@@ -22,6 +22,7 @@ import numpy as np
 
 from bindreg.data.datasets import prepare
 from bindreg.data.store import split_codes
+from bindreg.host.plugins import get_registry
 from bindreg.score.gkm_scoring import serial_here
 from bindreg.train.devices import context
 from bindreg.train.gkm_member import _fit_parts, _onehot
@@ -35,6 +36,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     serial_here()  # one thread, as in the member's fitting thread
+    recipe = get_registry().architectures.get("bindnet_gkm").recipe  # the member's landmarks, cap, negatives
+    member = (recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives)
     for data in args.data:
         _, dataset = prepare(data, "discovery")
         splits = load_splits(dataset, context("cpu"), split_codes(dataset["split"]))
@@ -43,7 +46,7 @@ def main() -> None:
         for _ in range(args.repeats):
             for way in seconds:
                 tick = time.perf_counter()
-                probe_valid, kept, _, _ = _fit_parts(*parts, args.seed, 1000, 10_000, 3, reuse=way == "reuse")
+                probe_valid, kept, _, _ = _fit_parts(*parts, args.seed, *member, reuse=way == "reuse")
                 seconds[way].append(round(time.perf_counter() - tick, 1))
                 probes[way], fitted = probe_valid, kept.fitted
         print(json.dumps({"data": Path(data).name, "seconds": seconds, "kept_fitted": fitted,

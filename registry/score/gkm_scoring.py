@@ -261,6 +261,7 @@ class NystromReuse:
         """``count`` arrays like ``positives`` ``(n, 4, L)``: each positive's shuffles from an earlier call,
         ``make(some positives)`` (one shuffle of each) for the positives not seen before."""
         keys = [sequence.tobytes() for sequence in positives]
+        # one index per distinct new sequence (a positive that occurs twice gets its shuffles once)
         missing = sorted({key: i for i, key in enumerate(keys) if key not in self._shuffles}.values())
         if missing and count:
             made = [make(positives[missing]) for _ in range(count)]
@@ -290,15 +291,16 @@ def fit_nystrom(positives: np.ndarray, negatives: np.ndarray, n_components: int 
     x = np.ascontiguousarray(np.concatenate([positives, negatives]), dtype=np.float32)
     y = np.array([1] * len(positives) + [-1] * len(negatives))
     kernel, kernel_type, kernel_params = _build_kernel("estimated", 11, 7, 3, 1.0, None, None, True)
-    if reuse is not None and reuse.landmarks is not None:
-        k_nm, k_mm = reuse.rows(kernel, x), reuse.rows(kernel, reuse.landmarks)
-    else:
+    if reuse is None or reuse.landmarks is None:
         m = min(n_components, len(x))
         landmarks = np.sort(np.random.RandomState(42).choice(len(x), size=m, replace=False))
         if reuse is not None:
             reuse.landmarks = x[landmarks]
-        k_nm = kernel_against(kernel, x, x[landmarks]) if reuse is None else reuse.rows(kernel, x)
+    if reuse is None:
+        k_nm = kernel_against(kernel, x, x[landmarks])
         k_mm = k_nm[landmarks]
+    else:  # the landmarks' rows are among the remembered ones: nothing is computed for k_mm
+        k_nm, k_mm = reuse.rows(kernel, x), reuse.rows(kernel, reuse.landmarks)
     eigenvalues, u = np.linalg.eigh(k_mm)
     valid = eigenvalues > max(1e-10, eigenvalues.max() * 1e-8)
     features = (k_nm @ u[:, valid]) / np.sqrt(eigenvalues[valid])[None, :]

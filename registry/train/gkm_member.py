@@ -108,8 +108,8 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     both_y = np.concatenate([train_y, valid_y])
     first = fitted_positives(train_y, max_positives)
     refit = first < refit_below and fitted_positives(both_y, max_positives) > first
-    context = {"options": {**OPTIONS, "n_components": landmarks, "max_positives": max_positives,
-                           "negatives": negatives}, "progress": False, "reuse": NystromReuse() if refit and reuse else None}
+    options = {**OPTIONS, "n_components": landmarks, "max_positives": max_positives, "negatives": negatives}
+    context = {"options": options, "progress": False, "reuse": NystromReuse() if refit and reuse else None}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)
     on_valid = probe(valid_x)
     kept, reference = probe, on_valid
