@@ -81,8 +81,8 @@ def test_a_fitting_thread_computes_the_same_kernel_serially(member):
 
     from numba.core.caching import NullCache
 
-    from bindreg.score.gkm_scoring import (_against_serial, _diagonal, _serial_diagonal_kernels, kernel_against,
-                                           serial_here)
+    from bindreg.score.gkm_scoring import (_against, _against_serial, _diagonal, _serial_diagonal_kernels,
+                                           kernel_against, serial_here)
 
     kernel = member.model.kernel
     x = one_hot(random_sequences(30, seed=6) + random_sequences(10, seed=7, motif="TGACGTCA")).astype(np.float32)
@@ -99,9 +99,16 @@ def test_a_fitting_thread_computes_the_same_kernel_serially(member):
     thread.join()
     assert np.array_equal(there["values"][0], here[0])
     assert np.allclose(there["values"][1], here[1], rtol=1e-6) and np.allclose(here[1], kernel._raw_diagonal(x))
-    # Not cached: numba's cache key ignores `parallel`, so a cached serial kernel could be the parallel one.
-    for serial in (_against_serial, *_serial_diagonal_kernels()):
-        assert isinstance(serial._cache, NullCache) and not serial.targetoptions.get("parallel")
+    # Cached, but each under a name of its own: numba's cache key ignores `parallel`, so a serial kernel
+    # sharing the parallel one's entry could load the parallel kernel.
+    from gkmsvm.kernels import direct
+
+    def cache_file(dispatcher):
+        return None if isinstance(dispatcher._cache, NullCache) else dispatcher._cache._cache_file._index_path
+
+    parallel = (_against, direct._fused_diagonal_packed_numba, direct._fused_cross_diagonal_packed_numba)
+    for serial, twin in zip((_against_serial, *_serial_diagonal_kernels()), parallel):
+        assert not serial.targetoptions.get("parallel") and cache_file(serial) not in (None, cache_file(twin))
 
 
 @pytest.mark.parametrize("cap, refit_below, negatives, kept_fitted",

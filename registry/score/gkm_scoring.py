@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import types
 from itertools import combinations
 from math import comb
 
@@ -112,13 +113,37 @@ def _look_up(head, tail, offsets, head_code, tail_code, tail_size, table, out):
             out[n] += total
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _warm(row) -> float:
+    """Reads ``row`` once, one value per 64-byte line, in order; returns their sum (so the reads stay).
+    Why: ``_against_py``'s adds land at random places of a row (8 KB at 1,000 landmarks), which the
+    hardware cannot prefetch, and the whole ``(N, M)`` output leaves the cache between patterns; one
+    sequential pass first brings the row in at streaming speed. USF1, 40,000 x 1,000, one thread:
+    41.1 s -> 20.2 s, the same bits (benchmarks/bench_gkm_kernel.py)."""
+    total = 0.0
+    for i in range(0, row.shape[0], 8):
+        total += row[i]
+    return total
+
+
+#: Rows of x per parallel task of ``_against_py`` (each task has its own look-up buffers).
+_ROWS_PER_TASK = 64
+
+
 def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tail_code, tail_size, out):
     """out[n, i] += sum_p a_p * #{(u, v): u an l-mer of x_n, v of y_i, u_p == v_p}: per pattern p,
     an index from each code to the rows of y holding it (counting sort), then one read per l-mer
     of x, the sequences of x shared among threads (each row of ``out`` is one thread's and sums in
     the same order whatever the threads). x_head/x_tail ``(N, W)``, y_head/y_tail ``(M, V)``, out
-    ``(N, M)`` float64."""
+    ``(N, M)`` float64. Returns a number of no meaning (``_warm``'s reads).
+
+    Per row: the row is read in first (``_warm``), all W look-ups are made before any add (their cache
+    misses overlap), and the adds of one code that land on one row of y are summed in a register
+    (the same additions, in the same order)."""
     rows, columns = y_head.shape
+    width = x_head.shape[1]
+    tasks = (x_head.shape[0] + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
+    warmed = 0.0
     for p in range(weights.shape[0]):
         size = offsets[p + 1] - offsets[p]
         start = np.zeros(size + 1, np.int64)
@@ -137,18 +162,42 @@ def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tai
                 owner[fill[codes[i, v]]] = i
                 fill[codes[i, v]] += 1
         weight = weights[p]
-        for n in prange(x_head.shape[0]):
-            for w in range(x_head.shape[1]):
-                code = head_code[p, x_head[n, w]] * tail_size[p] + tail_code[p, x_tail[n, w]]
-                for entry in range(start[code], start[code + 1]):
-                    out[n, owner[entry]] += weight
+        for task in prange(tasks):
+            low = np.empty(width, np.int64)
+            high = np.empty(width, np.int64)
+            for n in range(task * _ROWS_PER_TASK, min((task + 1) * _ROWS_PER_TASK, x_head.shape[0])):
+                row = out[n]
+                warmed += _warm(row)
+                for w in range(width):
+                    code = head_code[p, x_head[n, w]] * tail_size[p] + tail_code[p, x_tail[n, w]]
+                    low[w], high[w] = start[code], start[code + 1]
+                for w in range(width):
+                    entry, end = low[w], high[w]
+                    while entry < end:
+                        i = owner[entry]
+                        total = row[i] + weight
+                        entry += 1
+                        while entry < end and owner[entry] == i:
+                            total += weight
+                            entry += 1
+                        row[i] = total
+    return warmed
 
 
-#: Parallel, and serial for a thread that fits while another trains (``serial_here``). The serial one
-#: is not cached: numba's cache key ignores ``parallel``, so both would share one entry on disk and
-#: the serial dispatcher could load the parallel kernel (which aborted a run, as ``serial_here`` says).
+def _renamed(function, name: str):
+    """``function``'s code under another name. Why: numba's disk cache keys a kernel by its module, name
+    and line, not by ``parallel``, so a serial build shares the parallel one's cache entry (and could load
+    the parallel kernel, which aborted a run, as ``serial_here`` says) unless it has a name of its own.
+    Uncached, the serial kernels compiled in every process: 5 s of each member fit."""
+    copy = types.FunctionType(function.__code__, function.__globals__, name, function.__defaults__,
+                              function.__closure__)
+    copy.__qualname__ = name
+    return copy
+
+
+#: Parallel, and serial for a thread that fits while another trains (``serial_here``), each cached apart.
 _against = njit(parallel=True, cache=True, nogil=True)(_against_py)
-_against_serial = njit(nogil=True)(_against_py)
+_against_serial = njit(cache=True, nogil=True)(_renamed(_against_py, "_against_serial_py"))
 _THIS_THREAD = threading.local()
 
 
@@ -187,8 +236,21 @@ def _serial_diagonal_kernels():
     fitting threads may ask at once)."""
     from gkmsvm.kernels import direct
 
-    return tuple(njit(nogil=True, fastmath=True)(f.py_func)
+    return tuple(njit(nogil=True, fastmath=True, cache=True)(_renamed(f.py_func, f.py_func.__name__ + "_serial"))
                  for f in (direct._fused_diagonal_packed_numba, direct._fused_cross_diagonal_packed_numba))
+
+
+def warm_up() -> None:
+    """Compile the kernel against landmarks and the diagonals once, parallel and serial (numba caches them
+    on disk; a fit's first call would otherwise spend ~5 s of its thread compiling)."""
+    from gkmsvm.train import _build_kernel
+
+    kernel = _build_kernel("estimated", 11, 7, 3, 1.0, None, None, True)[0]
+    x = np.eye(4, dtype=np.float32)[np.random.RandomState(0).randint(0, 4, (4, 30))].transpose(0, 2, 1).copy()
+    kernel_against(kernel, x, x[:2])
+    thread = threading.Thread(target=lambda: (serial_here(), kernel_against(kernel, x, x[:2])))
+    thread.start()
+    thread.join()
 
 
 def _tables(kernel):
