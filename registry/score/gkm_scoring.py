@@ -118,8 +118,9 @@ def _warm(row) -> float:
     """Reads ``row`` once, one value per 64-byte line, in order; returns their sum (so the reads stay).
     Why: ``_against_py``'s adds land at random places of a row (8 KB at 1,000 landmarks), which the
     hardware cannot prefetch, and the whole ``(N, M)`` output leaves the cache between patterns; one
-    sequential pass first brings the row in at streaming speed. USF1, 40,000 x 1,000, one thread:
-    41.1 s -> 20.2 s, the same bits (benchmarks/bench_gkm_kernel.py)."""
+    sequential pass first brings the row in at streaming speed. With the other two changes of
+    ``_against_py``, USF1's 37,432 x 1,000 on one thread: 40.0 s -> 22.1 s, the same bits
+    (benchmarks/bench_gkm_kernel.py)."""
     total = 0.0
     for i in range(0, row.shape[0], 8):
         total += row[i]
@@ -139,15 +140,15 @@ def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tai
 
     Per row: the row is read in first (``_warm``), all W look-ups are made before any add (their cache
     misses overlap), and the adds of one code that land on one row of y are summed in a register
-    (the same additions, in the same order)."""
+    (the same additions, in the same order). Indices are int32: codes < 4**l, entries < 2 x V x M."""
     rows, columns = y_head.shape
     width = x_head.shape[1]
     tasks = (x_head.shape[0] + _ROWS_PER_TASK - 1) // _ROWS_PER_TASK
     warmed = 0.0
     for p in range(weights.shape[0]):
         size = offsets[p + 1] - offsets[p]
-        start = np.zeros(size + 1, np.int64)
-        codes = np.empty((rows, columns), np.int64)
+        start = np.zeros(size + 1, np.int32)
+        codes = np.empty((rows, columns), np.int32)
         for i in range(rows):
             for v in range(columns):
                 code = head_code[p, y_head[i, v]] * tail_size[p] + tail_code[p, y_tail[i, v]]
@@ -163,8 +164,8 @@ def _against_py(x_head, x_tail, y_head, y_tail, weights, offsets, head_code, tai
                 fill[codes[i, v]] += 1
         weight = weights[p]
         for task in prange(tasks):
-            low = np.empty(width, np.int64)
-            high = np.empty(width, np.int64)
+            low = np.empty(width, np.int32)
+            high = np.empty(width, np.int32)
             for n in range(task * _ROWS_PER_TASK, min((task + 1) * _ROWS_PER_TASK, x_head.shape[0])):
                 row = out[n]
                 warmed += _warm(row)
