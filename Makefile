@@ -12,7 +12,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	@echo "Compiling numba kernels once: TOMTOM's (model cards match filters to JASPAR) the trainer's and gkm-SVM's (about a minute)..."
+	@echo "Compiling numba kernels once: TOMTOM's (model cards match filters to JASPAR), the trainer's and gkm-SVM's (about a minute)..."
 	$(BIN)/python -c "from bindreg.experiment import filters; from bindreg.score import gkm_scoring; from bindreg.train import onehot_conv, onehot_strands; filters.warm_up(); onehot_conv.warm_up(); onehot_strands.warm_up(); gkm_scoring.warm_up()"
 	touch $@
 

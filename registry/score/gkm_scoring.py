@@ -268,21 +268,28 @@ def _tables(kernel):
     return _layout(int(kernel.l), *parts)
 
 
+def _both_strands(kernel, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The heads and tails ``(M, 2V)`` of the l-mers of y ``(M, 4, L)`` float32 and of its reverse
+    complement side by side (y's alone where the kernel ignores the reverse complement): the
+    landmarks' side of ``_against_py``."""
+    from gkmsvm.codec import reverse_complement
+
+    strands = [y, reverse_complement(y)] if kernel.include_rc else [y]
+    return tuple(np.ascontiguousarray(np.concatenate(parts, axis=1))
+                 for parts in zip(*(_split(kernel.base_index_windows(s)) for s in strands)))
+
+
 def kernel_against(kernel, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     """``K(x, y)`` as gkmsvm-lite's ``compute_gram(kernel, x, y)`` gives it (raw sums rounded to
     x's dtype, then normalised by the diagonals), for x ``(N, 4, L)`` and a few y ``(M, 4, L)``
     float32 one-hot; ``(N, M)`` float64. None where the kernel is not of the mismatch-table family."""
-    from gkmsvm.codec import reverse_complement
-
     layout = _tables(kernel)
     if layout is None:
         return None
     weights, offsets, head_code, tail_code, tail_size = layout
     x = np.ascontiguousarray(x, dtype=np.float32)
     y = np.ascontiguousarray(y, dtype=np.float32)
-    strands = [y, reverse_complement(y)] if kernel.include_rc else [y]
-    y_head, y_tail = (np.ascontiguousarray(np.concatenate(parts, axis=1))
-                      for parts in zip(*(_split(kernel.base_index_windows(s)) for s in strands)))
+    y_head, y_tail = _both_strands(kernel, y)
     raw = np.zeros((len(x), len(y)), np.float64)
     arguments = (*_split(kernel.base_index_windows(x)), y_head, y_tail, weights, offsets, head_code, tail_code,
                  tail_size, raw)
