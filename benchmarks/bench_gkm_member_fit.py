@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     serial_here()  # one thread, as in the member's fitting thread
     recipe = get_registry().architectures.get("bindnet_gkm").recipe  # the member's landmarks, cap, negatives
-    member = (recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives)
+    member = (recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives, recipe.gkm_small_landmarks)
     for data in args.data:
         _, dataset = prepare(data, "discovery")
         splits = load_splits(dataset, context("cpu"), split_codes(dataset["split"]))

@@ -9,7 +9,8 @@ validation splits together for the first one's schedule. ``bindnet_gkm``: the sa
 with a gkm-SVM as a third member, weighted on the validation split (``Recipe.gkm_member``); the
 networks join it by their log-odds (``Recipe.member_scale``); its fit takes up to 10,000 positives
 (``Recipe.gkm_max_positives``), each with 3 negatives, 2 of them new shuffles of it
-(``Recipe.gkm_negatives``). Every
+(``Recipe.gkm_negatives``), with 1,000 Nystrom landmarks, 2,000 where its sample is small
+(``Recipe.gkm_small_landmarks``). Every
 choice was made on validation splits (benchmarks/bench_recommended.py).
 """
 
@@ -20,7 +21,8 @@ from bindreg.catalog import Architecture, Recipe
 
 SPACE = {"filters": (256,), "width": (11,), "hidden": (32,), "dropout": (0.2,)}
 NETWORKS = Recipe(fused=True, ensemble=2, negatives=2, max_minibatches=5000, refit=True)
-WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds", gkm_max_positives=10_000, gkm_negatives=3)
+WITH_GKM = replace(NETWORKS, gkm_member=True, member_scale="log_odds", gkm_max_positives=10_000, gkm_negatives=3,
+                   gkm_small_landmarks=2000)
 
 
 def _build(hparams):

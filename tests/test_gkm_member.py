@@ -126,9 +126,12 @@ def test_the_member_fits_at_most_its_cap_and_refits_on_validation_only_when_that
         return one_hot(sequences).astype(np.float32), np.repeat([1, 0], n)
 
     (train_x, train_y), (valid_x, valid_y) = split(60, 11), split(20, 13)
-    probe_valid, kept, reference, _ = _fit_parts(train_x, train_y, valid_x, valid_y, 0, 20, cap, negatives, refit_below)
+    probe_valid, kept, reference, _ = _fit_parts(train_x, train_y, valid_x, valid_y, 0, 20, cap, negatives,
+                                                 small_landmarks=30, refit_below=refit_below)
     assert kept.fitted == kept_fitted
     assert probe_valid.shape == reference.shape == (40,)
+    # Recipe.gkm_small_landmarks: more landmarks only where the probe's sample is a small one
+    assert kept.landmarks == (30 if min(cap, 60) < refit_below else 20)
 
 
 def test_the_refit_reuses_the_first_fits_landmarks_rows_and_shuffles():

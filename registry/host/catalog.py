@@ -40,7 +40,9 @@ class Recipe:
     saved beside the exported network and every scoring path adds its term. ``member_scale``: with
     ``gkm_member``, what of each network is standardised and averaged: ``"log_odds"`` (the logits'
     difference) or ``"probability"`` (P(bound), the first ``bindnet_gkm`` runs'). ``gkm_landmarks``:
-    the member's Nystrom landmarks. ``gkm_max_positives``: the most positives the member fits (5,000,
+    the member's Nystrom landmarks. ``gkm_small_landmarks``: where above 0, the landmarks instead where
+    the member's first fit takes fewer than ``gkm_member.REFIT_BELOW`` positives (a small sample, fitted
+    twice). ``gkm_max_positives``: the most positives the member fits (5,000,
     the paper's cap for the gkm-SVM baseline; the member is not bound by it). ``gkm_negatives``: the
     member's negatives per positive (1, the paper's; above 1 the extra ones are new dinucleotide
     shuffles of each positive and the classes are weighted equally).
@@ -66,6 +68,7 @@ class Recipe:
     gkm_member: bool = False
     member_scale: str = "probability"
     gkm_landmarks: int = 1000
+    gkm_small_landmarks: int = 0
     gkm_max_positives: int = 5000
     gkm_negatives: int = 1
 
@@ -79,7 +82,7 @@ MEMBER_SCALES = ("probability", "log_odds")
 
 #: Recipe fields added after the first paper-budget runs; at these values a run keeps its old key.
 RECIPE_KEY_DEFAULTS = {"shift": 0, "negatives": 1, "average": 0.0, "refit": False, "gkm_member": False,
-                       "member_scale": "probability", "gkm_landmarks": 1000,
+                       "member_scale": "probability", "gkm_landmarks": 1000, "gkm_small_landmarks": 0,
                        "gkm_max_positives": 5000, "gkm_negatives": 1}
 
 

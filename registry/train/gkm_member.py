@@ -14,7 +14,8 @@ from ..score.gkm_member import GkmMember, standardise
 from .baselines import GKMSVM_MAX_POSITIVES
 
 #: The comparison's gkm-SVM (Nystrom with 1,000 landmarks, at most 5,000 positives; docs/compare.md);
-#: ``Recipe.gkm_landmarks``, ``Recipe.gkm_max_positives`` and ``Recipe.gkm_negatives`` set the member's.
+#: ``Recipe.gkm_landmarks`` (``gkm_small_landmarks`` below ``REFIT_BELOW``), ``Recipe.gkm_max_positives`` and
+#: ``Recipe.gkm_negatives`` set the member's.
 OPTIONS = {"solver": "nystrom", "n_components": 1000}
 #: The kept member is fitted again on training + validation only where the training split's fit took
 #: fewer positives than this (the paper's cap): a second fit of a larger sample costs more than the
@@ -50,11 +51,11 @@ class MemberFit:
     thread (MXNet is never called from the background thread)."""
 
     def __init__(self, splits: dict, seed: int, landmarks: int = OPTIONS["n_components"],
-                 max_positives: int = GKMSVM_MAX_POSITIVES, negatives: int = 1):
+                 max_positives: int = GKMSVM_MAX_POSITIVES, negatives: int = 1, small_landmarks: int = 0):
         train, valid = splits["train"], splits["valid"]
         self._valid_labels = valid.labels
         self._inputs = (_onehot(train), train.labels, _onehot(valid), valid.labels, seed, landmarks, max_positives,
-                        negatives)
+                        negatives, small_landmarks)
         self._result, self._error = None, None
         self._thread = threading.Thread(target=self._run, name="gkm-member", daemon=True)
         self._thread.start()
@@ -93,12 +94,14 @@ def _onehot(split) -> np.ndarray:
 
 
 def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, max_positives: int,
-               negatives: int = 1, refit_below: int = REFIT_BELOW, reuse: bool = True):
+               negatives: int = 1, small_landmarks: int = 0, refit_below: int = REFIT_BELOW, reuse: bool = True):
     """``(probe's validation scores, kept scorer, kept's validation scores, seconds)``: gkm-SVM fitted
     on the training split (the probe, which chooses the weight), and again on training + validation
     where that adds positives and the probe fitted fewer than ``refit_below``; else (the cap of
     ``max_positives`` binds, or a second fit would be a large one) the probe is kept. ``negatives``:
-    per positive (``fit_gkmsvm``'s option). The second fit keeps the probe's landmarks, kernel rows and
+    per positive (``fit_gkmsvm``'s option). ``small_landmarks`` (above 0): the landmarks of both fits
+    where the probe fits fewer than ``refit_below`` positives (a small sample: more landmarks cost
+    little there and gained on validation, docs/recommended.md, fourteenth round). The second fit keeps the probe's landmarks, kernel rows and
     shuffles (``gkm_scoring.NystromReuse``) and computes only the validation split's part (``reuse=False``:
     from scratch, benchmarks/bench_gkm_member_fit.py's baseline)."""
     from ..score.gkm_scoring import NystromReuse
@@ -108,6 +111,8 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     both_y = np.concatenate([train_y, valid_y])
     first = fitted_positives(train_y, max_positives)
     refit = first < refit_below and fitted_positives(both_y, max_positives) > first
+    if small_landmarks and first < refit_below:
+        landmarks = small_landmarks
     options = {**OPTIONS, "n_components": landmarks, "max_positives": max_positives, "negatives": negatives}
     context = {"options": options, "progress": False, "reuse": NystromReuse() if refit and reuse else None}
     probe = fit_gkmsvm(train_x, train_y, np.random.default_rng(seed), context)

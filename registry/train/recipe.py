@@ -357,7 +357,8 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
         from .gkm_member import MemberFit
 
         # in the background while the networks train
-        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives)
+        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives,
+                            recipe.gkm_small_landmarks)
     search = []
     total = len(settings) + recipe.ensemble - 1
     for index, hparams in enumerate(settings):
