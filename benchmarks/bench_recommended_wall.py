@@ -23,8 +23,10 @@ def timed_run(model: str, data: str, out: Path) -> tuple[float, float, dict]:
     """``(seconds, test AUROC, gkm-SVM member's fit and wait seconds)`` of one ``bindreg run --budget
     paper`` process (the last empty for a model without a member)."""
     tick = time.perf_counter()
-    subprocess.run([str(Path(sys.executable).parent / "bindreg"), "run", "--model", model, "--data", data, "--budget", "paper",
-                    "--out", str(out), "--quiet"], check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run([str(Path(sys.executable).parent / "bindreg"), "run", "--model", model, "--data", data,
+                           "--budget", "paper", "--out", str(out), "--quiet"], stdout=subprocess.DEVNULL)
+    if done.returncode:
+        sys.exit(f"bench_recommended_wall: `bindreg run --model {model} --data {data}` failed (its error above)")
     seconds = time.perf_counter() - tick
     (metrics,) = Path(out).rglob("metrics.json")
     recorded = json.loads(metrics.read_text())
