@@ -13,7 +13,8 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@echo "Compiling numba kernels once: TOMTOM's (model cards match filters to JASPAR), the trainer's and gkm-SVM's (about a minute)..."
-	$(BIN)/python -c "from bindreg.experiment import filters; from bindreg.score import gkm_scoring; from bindreg.train import onehot_conv, onehot_strands; filters.warm_up(); onehot_conv.warm_up(); onehot_strands.warm_up(); gkm_scoring.warm_up()"
+	@# gkmsvm first: it pins numba's threading layer (workqueue) at import, and warns if another kernel has picked OpenMP
+	$(BIN)/python -c "import gkmsvm; from bindreg.experiment import filters; from bindreg.score import gkm_scoring; from bindreg.train import onehot_conv, onehot_strands; filters.warm_up(); onehot_conv.warm_up(); onehot_strands.warm_up(); gkm_scoring.warm_up()"
 	touch $@
 
 demo: setup
