@@ -23,7 +23,7 @@ from bindreg.host.plugins import get_registry
 from bindreg.score.gkm_member import standardise
 from bindreg.data.datasets import prepare
 from bindreg.train.devices import context
-from bindreg.train.gkm_member import choose_weight
+from bindreg.train.gkm_member import WEIGHTS, choose_weight
 from bindreg.train.recipe import learning_schedule, refit_recipe_setting, train_recipe_setting
 from bindreg.data.store import split_codes
 from bindreg.train.training import load_splits
@@ -298,7 +298,10 @@ def _judge_gkm(outer, inner, seed: int, landmarks: int, cap: int, networks: dict
             "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
             "gkm_weight": weight, "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
             "first+refit(logit)": auroc((zl["first"] + zl["refit"]) / 2), "gkm_weight_logit": weight_l,
-            "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"])}, \
+            "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"]),
+            # the same combination at every weight bindnet_gkm chooses from (WEIGHTS): how much the choice costs
+            "weighted_logit_by_weight": [auroc((1 - w) * (zl["first"] + zl["refit"]) / 2 + w * z["gkm"])
+                                         for w in WEIGHTS]}, \
         round(gkm_s, 1)
 
 
