@@ -25,7 +25,7 @@ from bindreg.data.store import split_codes
 from bindreg.host.plugins import get_registry
 from bindreg.score.gkm_scoring import serial_here
 from bindreg.train.devices import context
-from bindreg.train.gkm_member import _fit_parts, _onehot
+from bindreg.train.gkm_member import _fit_parts, _onehot, member_settings
 from bindreg.train.training import load_splits
 
 
@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     serial_here()  # one thread, as in the member's fitting thread
     recipe = get_registry().architectures.get("bindnet_gkm").recipe  # the member's landmarks, cap, negatives
-    member = (recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives, recipe.gkm_small_landmarks)
+    member = member_settings(recipe)
     for data in args.data:
         _, dataset = prepare(data, "discovery")
         splits = load_splits(dataset, context("cpu"), split_codes(dataset["split"]))
@@ -46,7 +46,7 @@ def main() -> None:
         for _ in range(args.repeats):
             for way in seconds:
                 tick = time.perf_counter()
-                probe_valid, kept, _, _ = _fit_parts(*parts, args.seed, *member, reuse=way == "reuse")
+                probe_valid, kept, _, _ = _fit_parts(*parts, args.seed, **member, reuse=way == "reuse")
                 seconds[way].append(round(time.perf_counter() - tick, 1))
                 probes[way], fitted = probe_valid, kept.fitted
         print(json.dumps({"data": Path(data).name, "seconds": seconds, "kept_fitted": fitted,

@@ -291,6 +291,9 @@ def _judge_gkm(outer, inner, seed: int, landmarks: int, cap: int, networks: dict
     def auroc(values):
         return round(binary_metrics(outer["valid"].labels, values)["auroc"], 4)
 
+    def weighted_logit(w):  # bindnet_gkm's combination at gkm-SVM's weight w
+        return auroc((1 - w) * (zl["first"] + zl["refit"]) / 2 + w * z["gkm"])
+
     return {"gkm_fitted": gkm.fitted, "first": auroc(z["first"]), "refit": auroc(z["refit"]),
             "gkm": auroc(z["gkm"]), "first+refit": auroc((z["first"] + z["refit"]) / 2),
             "first+refit(mean P)": auroc((members["first"][0] + members["refit"][0]) / 2),
@@ -298,10 +301,9 @@ def _judge_gkm(outer, inner, seed: int, landmarks: int, cap: int, networks: dict
             "first+refit+gkm": auroc((z["first"] + z["refit"] + z["gkm"]) / 3),
             "gkm_weight": weight, "weighted": auroc((1 - weight) * (z["first"] + z["refit"]) / 2 + weight * z["gkm"]),
             "first+refit(logit)": auroc((zl["first"] + zl["refit"]) / 2), "gkm_weight_logit": weight_l,
-            "weighted_logit": auroc((1 - weight_l) * (zl["first"] + zl["refit"]) / 2 + weight_l * z["gkm"]),
-            # the same combination at every weight bindnet_gkm chooses from (WEIGHTS): how much the choice costs
-            "weighted_logit_by_weight": [auroc((1 - w) * (zl["first"] + zl["refit"]) / 2 + w * z["gkm"])
-                                         for w in WEIGHTS]}, \
+            "weighted_logit": weighted_logit(weight_l),
+            # at every weight bindnet_gkm chooses from (WEIGHTS): how much the choice costs
+            "weighted_logit_by_weight": [weighted_logit(w) for w in WEIGHTS]}, \
         round(gkm_s, 1)
 
 

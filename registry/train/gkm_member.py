@@ -35,6 +35,13 @@ def choose_weight(labels: np.ndarray, network: np.ndarray, gkm: np.ndarray) -> t
     return float(WEIGHTS[int(np.argmax(aurocs))]), aurocs
 
 
+def member_settings(recipe) -> dict:
+    """``MemberFit``'s and ``_fit_parts``' keywords from a ``Recipe``'s ``gkm_*`` fields (one mapping, so a
+    new field reaches the run and the benchmarks alike)."""
+    return {"landmarks": recipe.gkm_landmarks, "max_positives": recipe.gkm_max_positives,
+            "negatives": recipe.gkm_negatives, "small_landmarks": recipe.gkm_small_landmarks}
+
+
 def fitted_positives(labels: np.ndarray, max_positives: int = GKMSVM_MAX_POSITIVES) -> int:
     """How many positives ``fit_gkmsvm`` fits from ``labels``: at most ``max_positives``."""
     return min(int((labels == 1).sum()), max_positives)
@@ -101,8 +108,8 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     ``max_positives`` binds, or a second fit would be a large one) the probe is kept. ``negatives``:
     per positive (``fit_gkmsvm``'s option). ``small_landmarks`` (above 0): the landmarks of both fits
     where the probe fits fewer than ``refit_below`` positives (a small sample: more landmarks cost
-    little there and gained on validation, docs/recommended.md, fourteenth round). The second fit keeps the probe's landmarks, kernel rows and
-    shuffles (``gkm_scoring.NystromReuse``) and computes only the validation split's part (``reuse=False``:
+    little there and gained on validation, docs/recommended.md, fourteenth round). The second fit
+    keeps the probe's landmarks, kernel rows and shuffles (``gkm_scoring.NystromReuse``) and computes only the validation split's part (``reuse=False``:
     from scratch, benchmarks/bench_gkm_member_fit.py's baseline)."""
     from ..score.gkm_scoring import NystromReuse
     from .baselines import fit_gkmsvm
@@ -110,8 +117,9 @@ def _fit_parts(train_x, train_y, valid_x, valid_y, seed: int, landmarks: int, ma
     started = time.perf_counter()
     both_y = np.concatenate([train_y, valid_y])
     first = fitted_positives(train_y, max_positives)
-    refit = first < refit_below and fitted_positives(both_y, max_positives) > first
-    if small_landmarks and first < refit_below:
+    small = first < refit_below
+    refit = small and fitted_positives(both_y, max_positives) > first
+    if small and small_landmarks:
         landmarks = small_landmarks
     options = {**OPTIONS, "n_components": landmarks, "max_positives": max_positives, "negatives": negatives}
     context = {"options": options, "progress": False, "reuse": NystromReuse() if refit and reuse else None}

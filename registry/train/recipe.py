@@ -354,11 +354,9 @@ def run_recipe(architecture: Architecture, splits: dict, protocol: Protocol, see
     settings = sample_settings(architecture.space, recipe.settings, seed)
     tick = time.perf_counter()
     if recipe.gkm_member:
-        from .gkm_member import MemberFit
+        from .gkm_member import MemberFit, member_settings
 
-        # in the background while the networks train
-        gkm_fit = MemberFit(splits, seed, recipe.gkm_landmarks, recipe.gkm_max_positives, recipe.gkm_negatives,
-                            recipe.gkm_small_landmarks)
+        gkm_fit = MemberFit(splits, seed, **member_settings(recipe))  # in the background while the networks train
     search = []
     total = len(settings) + recipe.ensemble - 1
     for index, hparams in enumerate(settings):
